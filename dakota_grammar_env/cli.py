@@ -1,0 +1,196 @@
+"""The `dakota-grammar` command line.
+
+    dakota-grammar score [FILE|-]      one JSON ledger per input row, same order
+    dakota-grammar probe [--data PATH] adversarial policies vs. the reward
+
+Heavy libraries are imported only by the subcommands that need them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from dakota_grammar_env import __version__
+from dakota_grammar_env.gold import GoldError
+from dakota_grammar_env.orthography import Folding
+
+
+class CommandError(Exception):
+    """A user-facing error: printed without a traceback, exit status 2."""
+
+
+def _weights(text: str) -> dict[str, float]:
+    weights: dict[str, float] = {}
+    for item in text.split(","):
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise argparse.ArgumentTypeError(f"expected name=value pairs like exact=0.4,char=0.3, got {item!r}")
+        try:
+            weights[name.strip()] = float(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"weight {name!r} is not a number: {value!r}") from None
+    return weights
+
+
+def _add_rubric_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("rubric")
+    group.add_argument(
+        "--weights",
+        type=_weights,
+        default=None,
+        metavar="W",
+        help="component weights, e.g. exact=0.4,char=0.3,affix=0.2,ortho=0.1 (the default)",
+    )
+    group.add_argument("--cap", type=float, default=None, help="partial-credit cap in [0, 1) (default 0.5)")
+    group.add_argument(
+        "--folding",
+        choices=[f.value for f in Folding],
+        default=Folding.RIGGS.value,
+        help="which variant spellings of Riggs' letters count as the letter (default: riggs)",
+    )
+
+
+def _rubric(args: argparse.Namespace) -> Any:
+    from dakota_grammar_env.rubric import DEFAULT_PARTIAL_CAP, DakotaGrammarRubric
+
+    try:
+        return DakotaGrammarRubric(
+            weights=args.weights,
+            partial_cap=DEFAULT_PARTIAL_CAP if args.cap is None else args.cap,
+            folding=args.folding,
+        )
+    except ValueError as error:
+        raise CommandError(str(error)) from None
+
+
+def _open_input(name: str) -> tuple[TextIO, str]:
+    if name == "-":
+        return sys.stdin, "<stdin>"
+    path = Path(name)
+    if not path.is_file():
+        raise CommandError(f"{name}: no such file")
+    return path.open(encoding="utf-8"), str(path)
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    rubric = _rubric(args)
+    handle, label = _open_input(args.file)
+    out = sys.stdout
+    with handle:
+        for number, line in enumerate(handle, start=1):
+            where = f"{label}:{number}"
+            if not line.strip():
+                raise CommandError(f"{where}: empty line (expected one JSON object per line)")
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as error:
+                raise CommandError(f"{where}: not valid JSON ({error.msg} at column {error.colno})") from None
+            if not isinstance(row, dict):
+                raise CommandError(f"{where}: expected a JSON object, got {type(row).__name__}")
+            completion, answer, info = row.get("completion"), row.get("answer"), row.get("info")
+            if not isinstance(completion, (str, list)):
+                raise CommandError(f"{where}: field 'completion' must be a string or a message list")
+            if not isinstance(answer, str):
+                raise CommandError(f"{where}: field 'answer' must be a string")
+            if info is not None and not isinstance(info, dict):
+                raise CommandError(f"{where}: field 'info' must be an object")
+            try:
+                ledger = rubric.score(completion, answer, info)
+            except GoldError as error:
+                raise CommandError(f"{where}: {error}") from None
+            out.write(ledger.to_json() + "\n")
+            out.flush()
+    return 0
+
+
+def cmd_probe(args: argparse.Namespace) -> int:
+    from dakota_grammar_env.loading import DataError, read_tasks, shipped_data_path
+    from dakota_grammar_env.probe import GOLD_MIN_MEAN, HACK_MAX_MEAN, format_table, run_probe
+
+    rubric = _rubric(args)
+    try:
+        path = Path(args.data) if args.data else shipped_data_path()
+        loaded = read_tasks(path, skip_placeholders=args.skip_placeholders, skip_duplicates=args.skip_placeholders)
+    except DataError as error:
+        raise CommandError(
+            f"{error}\n(for Dakota1890-style files with placeholder golds, add --skip-placeholders)"
+        ) from None
+    print(f"probe: {len(loaded.tasks)} tasks from {loaded.path} ({loaded.schema} schema)", file=sys.stderr)
+    if loaded.skipped:
+        print(
+            f"probe: skipped {len(loaded.skipped)} rows on request (placeholder golds or duplicates)", file=sys.stderr
+        )
+    results = run_probe(loaded.tasks, rubric, seed=args.seed)
+    print(format_table(results))
+    failed = [r for r in results if not r.passed]
+    print(
+        f"\nthresholds: gold-like policies need mean >= {GOLD_MIN_MEAN}; hack policies need mean <= {HACK_MAX_MEAN}; "
+        "near-misses need 0 < mean < 1"
+    )
+    print(f"rubric: {rubric.signature}")
+    if failed:
+        print(f"FAILED: {', '.join(r.name for r in failed)}")
+        return 1
+    print("all policies within thresholds")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="dakota-grammar",
+        description="Dakota grammar RL environment: score replies, probe the reward for hacks.",
+    )
+    parser.add_argument("--version", action="version", version=f"dakota-grammar-env {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    score = commands.add_parser(
+        "score",
+        help="score replies: JSONL {completion, answer, info} in, one ledger per line out",
+        description=(
+            'Read JSONL rows {"completion": str, "answer": str, "info": {...}} (info in the Dakota1890 or '
+            "the project schema) and write one JSON ledger row per input row, in the same order."
+        ),
+    )
+    score.add_argument("file", nargs="?", default="-", help="input JSONL file, or - for stdin (default)")
+    _add_rubric_options(score)
+    score.set_defaults(func=cmd_score)
+
+    probe = commands.add_parser(
+        "probe",
+        help="run adversarial reply policies over a dataset and check the reward resists them",
+        description=(
+            "Play reward-hacking and gold-like reply policies on every task and print mean and max reward per "
+            "policy. Exits 1 when a gold-like policy averages below 0.99 or a hack policy above 0.3."
+        ),
+    )
+    probe.add_argument("--data", help="task file (project or Dakota1890 JSONL); default: the shipped dataset")
+    probe.add_argument(
+        "--skip-placeholders",
+        action="store_true",
+        help="drop rows with placeholder golds and duplicate rows (reported) instead of failing",
+    )
+    probe.add_argument("--seed", type=int, default=0, help="seed for the randomised policies (default 0)")
+    _add_rubric_options(probe)
+    probe.set_defaults(func=cmd_probe)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except CommandError as error:
+        print(f"dakota-grammar {args.command}: error: {error}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

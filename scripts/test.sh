@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Run the test suite the way CI does: a fresh virtual environment, the package
+# installed from this checkout with its dev extras (verifiers 0.4, sacrebleu,
+# hypothesis, uv for vf-eval's chat harness), ruff, then pytest. A second fresh
+# environment pins verifiers 0.3.1 (prime-rl's pin) and reruns the taskset tests.
+# Extra arguments go to the main pytest run, e.g. `scripts/test.sh -k rubric`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PYTHON=${PYTHON:-python3}
+
+fresh_env() {  # fresh_env DIR REQUIREMENT...
+  local dir=$1
+  shift
+  "$PYTHON" -m venv --clear "$dir"
+  "$dir/bin/python" -m pip install --quiet --disable-pip-version-check uv
+  "$dir/bin/uv" pip install --quiet --python "$dir/bin/python" "$@"
+}
+
+echo "== setting up .venv-test (verifiers 0.4)"
+fresh_env .venv-test ".[dev]"
+export PATH="$PWD/.venv-test/bin:$PATH"
+
+echo "== ruff"
+ruff check .
+ruff format --check .
+
+echo "== pytest"
+pytest "$@"
+
+echo "== setting up .venv-test-0.3.1 (prime-rl's verifiers pin)"
+fresh_env .venv-test-0.3.1 ".[dev]" "verifiers==0.3.1"
+.venv-test-0.3.1/bin/python -c "import verifiers; assert verifiers.__version__ == '0.3.1', verifiers.__version__"
+echo "== pytest (verifiers 0.3.1): taskset and rubric"
+.venv-test-0.3.1/bin/pytest -q tests/test_taskset.py tests/test_rubric.py

@@ -1,0 +1,58 @@
+"""Shared fixtures. Every ledger any test produces in-process is checked by `verify_row`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from dakota_grammar_env.ledger import verify_row
+from dakota_grammar_env.loading import read_tasks, shipped_data_path
+from dakota_grammar_env.rubric import DakotaGrammarRubric
+
+REPO = Path(__file__).resolve().parents[1]
+REFERENCE_DIR = REPO.parent / "shared" / "reference" / "dakota1890"
+REFERENCE_FILES = [REFERENCE_DIR / f"grammar_tasks_{level}.jsonl" for level in ("easy", "medium", "hard")]
+
+needs_reference = pytest.mark.skipif(
+    not REFERENCE_DIR.is_dir(), reason="../shared/reference/dakota1890 is not beside this checkout"
+)
+
+
+@pytest.fixture(autouse=True)
+def _verify_every_ledger(monkeypatch: pytest.MonkeyPatch) -> list:
+    """Wrap the rubric so that each ledger row it returns is recomputed and checked."""
+    produced: list = []
+    original = DakotaGrammarRubric.score_gold
+
+    def checked(self, completion, gold):
+        ledger = original(self, completion, gold)
+        verify_row(ledger)
+        produced.append(ledger)
+        return ledger
+
+    monkeypatch.setattr(DakotaGrammarRubric, "score_gold", checked)
+    return produced
+
+
+@pytest.fixture(scope="session")
+def starter_tasks():
+    return read_tasks(shipped_data_path()).tasks
+
+
+@pytest.fixture
+def rubric() -> DakotaGrammarRubric:
+    return DakotaGrammarRubric()
+
+
+CONJUGATE_INFO = {
+    "task_id": "t-wakaga",
+    "task_type": "conjugate",
+    "difficulty": "easy",
+    "base_form": "kaġa",
+    "morphemes": [
+        {"form": "wa", "role": "prefix", "required": True},
+        {"form": "kaġa", "role": "stem"},
+    ],
+    "target_word": 0,
+}
