@@ -9,9 +9,8 @@ Heavy libraries are imported only by the subcommands that need them.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -77,21 +76,23 @@ def _open_input(name: str) -> tuple[TextIO, str]:
     return path.open(encoding="utf-8"), str(path)
 
 
+def _rows(handle: TextIO, label: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    """("file:line", row) for each input row; a malformed line is a `CommandError`."""
+    from dakota_grammar_env.loading import DataError, json_objects
+
+    try:
+        for number, row in json_objects(handle, label, allow_blank=False):
+            yield f"{label}:{number}", row
+    except DataError as error:
+        raise CommandError(str(error)) from None
+
+
 def cmd_score(args: argparse.Namespace) -> int:
     rubric = _rubric(args)
     handle, label = _open_input(args.file)
     out = sys.stdout
     with handle:
-        for number, line in enumerate(handle, start=1):
-            where = f"{label}:{number}"
-            if not line.strip():
-                raise CommandError(f"{where}: empty line (expected one JSON object per line)")
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as error:
-                raise CommandError(f"{where}: not valid JSON ({error.msg} at column {error.colno})") from None
-            if not isinstance(row, dict):
-                raise CommandError(f"{where}: expected a JSON object, got {type(row).__name__}")
+        for where, row in _rows(handle, label):
             completion, answer, info = row.get("completion"), row.get("answer"), row.get("info")
             if not isinstance(completion, (str, list)):
                 raise CommandError(f"{where}: field 'completion' must be a string or a message list")

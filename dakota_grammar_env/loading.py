@@ -18,7 +18,7 @@ Dakota1890 schema: ``{"prompt", "answer", "info": {...}, "task_id"?}``, see
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -69,6 +69,24 @@ def is_placeholder(answer: str) -> bool:
         return True
     lowered = text.casefold()
     return any(marker in lowered for marker in PLACEHOLDER_MARKERS)
+
+
+def json_objects(lines: Iterable[str], label: str, allow_blank: bool = True) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line number, object) for each line of a JSONL source; a line that is not one
+    JSON object (a blank one too, unless `allow_blank`) is a `DataError` naming it."""
+    for number, line in enumerate(lines, start=1):
+        where = f"{label}:{number}"
+        if not line.strip():
+            if allow_blank:
+                continue
+            raise DataError(f"{where}: empty line (expected one JSON object per line)")
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise DataError(f"{where}: not valid JSON ({error.msg} at column {error.colno})") from None
+        if not isinstance(row, dict):
+            raise DataError(f"{where}: expected one JSON object per line, got {type(row).__name__}")
+        yield number, row
 
 
 def _require_str(row: dict[str, Any], key: str, where: str, allow_empty: bool = False) -> str:
@@ -168,17 +186,8 @@ def read_tasks(path: str | Path, skip_placeholders: bool = False, skip_duplicate
     seen: dict[str, int] = {}
     schemas: set[str] = set()
     with path.open(encoding="utf-8") as handle:
-        lines: Iterable[tuple[int, str]] = enumerate(handle, start=1)
-        for number, line in lines:
+        for number, row in json_objects(handle, str(path)):
             where = f"{path}:{number}"
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as error:
-                raise DataError(f"{where}: not valid JSON ({error.msg} at column {error.colno})") from None
-            if not isinstance(row, dict):
-                raise DataError(f"{where}: expected one JSON object per line, got {type(row).__name__}")
             schema = "dakota1890" if "info" in row else "project"
             schemas.add(schema)
             task = _dakota1890_task(row, where) if schema == "dakota1890" else _project_task(row, where)

@@ -45,6 +45,22 @@ def rubric() -> DakotaGrammarRubric:
     return DakotaGrammarRubric()
 
 
+CHARTED_FIELDS = (
+    "char_overlap_raw",
+    "char_overlap_norm",
+    "affix_raw",
+    "affix_norm",
+    "w_char",
+    "w_affix",
+    "composite_predicted",
+    "reward_scalar",
+    "exact_match_raw",
+    "w_exact",
+    "orthography_raw",
+    "parse_ok",
+)
+"""Ledger fields users already chart; every ledger must have them."""
+
 CONJUGATE_INFO = {
     "task_id": "t-wakaga",
     "task_type": "conjugate",

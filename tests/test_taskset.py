@@ -8,6 +8,7 @@ import random
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from conftest import CHARTED_FIELDS
 
 vf = pytest.importorskip("verifiers.v1")
 from verifiers.v1.utils.loaders import env_config_type, environment_class, load_taskset  # noqa: E402
@@ -113,19 +114,7 @@ def test_scoring_writes_the_ledger_and_one_reward():
     assert list(trace.rewards) == ["reward_scalar"]
     assert trace.rewards["reward_scalar"].weight == 1.0
     assert trace.reward == ledger["reward_scalar"]
-    for name in (
-        "char_overlap_raw",
-        "char_overlap_norm",
-        "affix_raw",
-        "affix_norm",
-        "w_char",
-        "w_affix",
-        "composite_predicted",
-        "reward_scalar",
-        "exact_match_raw",
-        "orthography_raw",
-        "parse_ok",
-    ):
+    for name in CHARTED_FIELDS:
         assert trace.metrics[f"ledger/{name}"] == float(ledger[name])
     assert all(key.startswith("ledger/") for key in trace.metrics)
 
