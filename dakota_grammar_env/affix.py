@@ -16,6 +16,7 @@ orthography scorer's business; one slip should not cost twice.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rapidfuzz.distance import Levenshtein
@@ -47,7 +48,7 @@ class AffixRequirement:
         return "internal"
 
 
-def _cut(words: list[str], index: int, start: int, end: int) -> str:
+def _cut(words: Sequence[str], index: int, start: int, end: int) -> str:
     """`words` joined by spaces, with characters start:end of word `index` removed."""
     word = words[index]
     parts = [*words[:index], word[:start] + word[end:], *words[index + 1 :]]
@@ -62,7 +63,7 @@ def _occurrences(word: str, form: str) -> list[int]:
     return found
 
 
-def is_realised(requirement: AffixRequirement, answer_words: list[str], gold_words: list[str]) -> bool:
+def is_realised(requirement: AffixRequirement, answer_words: Sequence[str], gold_words: Sequence[str]) -> bool:
     """Whether normalised `answer_words` realise `requirement` on normalised `gold_words`."""
     gold_sk = [skeleton(word) for word in gold_words]
     answer_sk = [skeleton(word) for word in answer_words]
@@ -73,7 +74,7 @@ def is_realised(requirement: AffixRequirement, answer_words: list[str], gold_wor
     start = len(skeleton(gold_words[requirement.word_index][: requirement.start]))
     end = start + len(form)
     if target[start:end] != form:
-        return False
+        raise ValueError(f"affix requirement {requirement} does not match its gold word {target!r}")
     place = requirement.position(gold_words[requirement.word_index])
     gold_rest = _cut(gold_sk, requirement.word_index, start, end)
     left = target[:start]
@@ -95,7 +96,7 @@ def is_realised(requirement: AffixRequirement, answer_words: list[str], gold_wor
 
 
 def affix_score(
-    requirements: tuple[AffixRequirement, ...], answer_words: list[str], gold_words: list[str]
+    requirements: tuple[AffixRequirement, ...], answer_words: Sequence[str], gold_words: Sequence[str]
 ) -> tuple[float, int]:
     """The share of requirements realised, and how many were."""
     realised = sum(is_realised(req, answer_words, gold_words) for req in requirements)

@@ -53,6 +53,8 @@ class CharF:
         ref = "".join(reference.split())
         if hyp == ref:
             return 100.0 if hyp else 0.0
+        if not hyp or not ref:
+            return 0.0
         hyp_counts = _ngram_counts(hyp, self.char_order)
         ref_counts = _reference_counts(ref, self.char_order)
         matches = [0] * (self.char_order + 1)

@@ -66,6 +66,8 @@ def completion_text(completion: str | Sequence[Mapping[str, Any]] | None) -> str
 
 def strip_reasoning(text: str) -> str | None:
     """The reply after its reasoning, or None when the reasoning never closes."""
+    if "<" not in text:
+        return text
     closes = list(_THINK_CLOSE.finditer(text))
     if closes:
         text = text[closes[-1].end() :]

@@ -50,9 +50,9 @@ class GoldSpec:
     dropped_affix_labels: tuple[str, ...]
     folding: Folding
 
-    @property
-    def gold_words(self) -> list[str]:
-        return self.references[0].split(" ")
+    @cached_property
+    def gold_words(self) -> tuple[str, ...]:
+        return tuple(self.references[0].split(" "))
 
     @cached_property
     def reference_skeletons(self) -> tuple[str, ...]:
