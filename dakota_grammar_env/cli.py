@@ -2,6 +2,7 @@
 
     dakota-grammar score [FILE|-]      one JSON ledger per input row, same order
     dakota-grammar probe [--data PATH] adversarial policies vs. the reward
+    dakota-grammar ledger ...          export / follow / plot / snippet / report a run's ledger
 
 Heavy libraries are imported only by the subcommands that need them.
 """
@@ -16,6 +17,7 @@ from typing import Any, TextIO
 
 from dakota_grammar_env import __version__
 from dakota_grammar_env.gold import GoldError
+from dakota_grammar_env.ledger_cli import LedgerCommandError, add_ledger_commands
 from dakota_grammar_env.orthography import Folding
 
 
@@ -178,6 +180,8 @@ def build_parser() -> argparse.ArgumentParser:
     probe.add_argument("--seed", type=int, default=0, help="seed for the randomised policies (default 0)")
     _add_rubric_options(probe)
     probe.set_defaults(func=cmd_probe)
+
+    add_ledger_commands(commands)
     return parser
 
 
@@ -186,8 +190,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.func(args)
-    except CommandError as error:
-        print(f"dakota-grammar {args.command}: error: {error}", file=sys.stderr)
+    except (CommandError, LedgerCommandError) as error:
+        command = " ".join(filter(None, [args.command, getattr(args, "ledger_command", None)]))
+        print(f"dakota-grammar {command}: error: {error}", file=sys.stderr)
         return 2
     except BrokenPipeError:
         return 0

@@ -151,6 +151,9 @@ class DakotaGrammarTasksetConfig(vf.TasksetConfig):
     """The system prompt each task carries (the file-based `system_prompt` overrides it)."""
     weights: WeightsConfig | None = None
     """Shortcut for `task.weights`."""
+    ledger_hook: bool = False
+    """Under prime-rl, also write wandb_analysis/reward_ledger.csv and log ledger/* from
+    the orchestrator (see dakota_grammar_env.ledger_hook)."""
 
     @model_validator(mode="after")
     def _weights_to_task(self) -> DakotaGrammarTasksetConfig:
@@ -178,6 +181,10 @@ class DakotaGrammarTaskset(vf.Taskset[DakotaGrammarTask, DakotaGrammarTasksetCon
     """Dakota grammar tasks from the shipped dataset or a task file."""
 
     def load(self) -> list[DakotaGrammarTask]:
+        if self.config.ledger_hook:
+            from dakota_grammar_env.ledger_hook import register
+
+            register()  # load() runs in prime-rl's orchestrator, after its monitors exist
         path = self.config.data_path or shipped_data_path()
         tasks = select_tasks(
             read_tasks(path).tasks,

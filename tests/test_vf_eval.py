@@ -53,10 +53,23 @@ def test_vf_eval_runs_the_taskset_and_every_trace_carries_its_ledger(stub_server
         pytest.fail("vf-eval's null harness needs `uv` on PATH (pip install uv)")
     env = {**os.environ, "STUB_API_KEY": "dummy", "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
     command = [
-        str(BIN / "vf-eval"), "dakota-grammar", "-m", "stub-model",
-        "--client.base-url", stub_server, "--client.api-key-var", "STUB_API_KEY",
-        "-n", "5", "-r", "2", "--no-push", "--no-rich", "-o", str(tmp_path / "out"),
-    ]  # fmt: skip
+        str(BIN / "vf-eval"),
+        "dakota-grammar",
+        "-m",
+        "stub-model",
+        "--client.base-url",
+        stub_server,
+        "--client.api-key-var",
+        "STUB_API_KEY",
+        "-n",
+        "5",
+        "-r",
+        "2",
+        "--no-push",
+        "--no-rich",
+        "-o",
+        str(tmp_path / "out"),
+    ]
     result = subprocess.run(command, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     [traces_file] = (tmp_path / "out").glob("*/traces.jsonl")

@@ -1,0 +1,257 @@
+"""`dakota-grammar ledger ...`: export, follow, plot, snippet and report."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+
+class LedgerCommandError(Exception):
+    """Printed without a traceback by the CLI."""
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _add_wandb_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("Weights & Biases")
+    group.add_argument("--wandb", action="store_true", help="also log each step's ledger/* means to W&B")
+    group.add_argument(
+        "--wandb-run-id", help="join this training run (default: $PRL_RUN_ID); else log to <name>-ledger"
+    )
+    group.add_argument("--wandb-project", help="default: the run's monitors.wandb.project, else prime-rl")
+    group.add_argument("--wandb-name", help="default: the run's monitors.wandb.name, else the run directory's name")
+    group.add_argument("--wandb-group", help="default: the run's monitors.wandb.group")
+    group.add_argument("--wandb-entity", help="default: the run's monitors.wandb.entity")
+
+
+def _layout(args: argparse.Namespace) -> Any:
+    from dakota_grammar_env.run_records import RunError, RunLayout
+
+    try:
+        return RunLayout.detect(args.run_dir, subset=args.subset)
+    except RunError as error:
+        raise LedgerCommandError(str(error)) from None
+
+
+def _wandb_logger(args: argparse.Namespace, layout: Any) -> Any:
+    if not args.wandb:
+        return None
+    try:
+        from dakota_grammar_env.ledger_wandb import LedgerWandb, WandbTarget
+    except ImportError as error:
+        raise LedgerCommandError(f"--wandb needs wandb: pip install 'dakota-grammar-env[wandb]' ({error})") from None
+    target = WandbTarget.for_run(
+        layout.root,
+        project=args.wandb_project,
+        name=args.wandb_name,
+        group=args.wandb_group,
+        entity=args.wandb_entity,
+        run_id=args.wandb_run_id,
+    )
+    _say(
+        f"W&B: {'joining run ' + target.run_id if target.run_id else 'run ' + target.name + '-ledger'} "
+        f"in project {target.project}"
+    )
+    return LedgerWandb(target)
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from dakota_grammar_env.ledger_export import default_steps_csv, export_run
+    from dakota_grammar_env.ledger_sink import LedgerSink
+    from dakota_grammar_env.run_records import RunError
+
+    layout = _layout(args)
+    logger = _wandb_logger(args, layout)
+    try:
+        summary = export_run(
+            layout,
+            Path(args.output) if args.output else None,
+            sink_setup=(lambda sink: sink.listeners.append(logger)) if logger else None,
+            report=_say if not args.quiet else None,
+        )
+    except RunError as error:
+        raise LedgerCommandError(str(error)) from None
+    finally:
+        if logger is not None:
+            logger.finish()
+    sink = LedgerSink(Path(args.output) if args.output else default_steps_csv(layout))
+    for path in summary.partial_lines:
+        _say(f"note: the last line of {path} was still being written and is not in the CSVs")
+    print(f"{summary.steps} steps, {summary.rollouts} rollouts ({summary.errored} errored) from {layout.root}")
+    print(f"wrote {sink.steps_path}")
+    print(f"wrote {sink.rollouts_path}")
+    return 0
+
+
+def cmd_follow(args: argparse.Namespace) -> int:
+    from dakota_grammar_env.ledger_export import Follower
+    from dakota_grammar_env.run_records import RunError
+
+    layout = _layout(args)
+    logger = _wandb_logger(args, layout)
+    try:
+        follower = Follower.open(layout, Path(args.output) if args.output else None, report=_say)
+        if logger is not None:
+            follower.sink.listeners.append(logger)
+        done = len(follower.sink.committed)
+        _say(f"following {layout.root} ({done} steps already in {follower.sink.steps_path}); Ctrl-C to stop")
+        follower.run(interval=args.interval, idle_exit=args.idle_exit, until_step=args.until_step)
+    except KeyboardInterrupt:
+        _say("stopped; run the same command again to continue where it left off")
+    except RunError as error:
+        raise LedgerCommandError(str(error)) from None
+    finally:
+        if logger is not None:
+            logger.finish()
+    return 0
+
+
+def cmd_plot(args: argparse.Namespace) -> int:
+    from dakota_grammar_env.ledger_plots import PlotError, plot_reconciliation
+
+    out = Path(args.output) if args.output else Path(args.csv).with_name("reconciliation.png")
+    try:
+        print(f"wrote {plot_reconciliation(Path(args.csv), out)}")
+    except PlotError as error:
+        raise LedgerCommandError(str(error)) from None
+    return 0
+
+
+def cmd_snippet(args: argparse.Namespace) -> int:
+    from dakota_grammar_env.ledger_plots import PlotError, markdown_snippet
+
+    try:
+        print(markdown_snippet(Path(args.csv), first=args.first, last=args.last), end="")
+    except PlotError as error:
+        raise LedgerCommandError(str(error)) from None
+    return 0
+
+
+def _history_csv(run_path: str, out_dir: Path) -> Path:
+    """The per-step CSV rebuilt from a W&B run's history (needs wandb and the network)."""
+    from dakota_grammar_env.ledger_plots import history_to_csv
+
+    try:
+        import wandb
+    except ImportError as error:
+        raise LedgerCommandError(
+            f"a W&B run path needs wandb: pip install 'dakota-grammar-env[wandb]' ({error})"
+        ) from None
+    try:
+        history = wandb.Api().run(run_path).scan_history()
+    except Exception as error:  # wandb raises its own types for auth, network and missing runs
+        raise LedgerCommandError(f"cannot read W&B run {run_path!r}: {error}") from None
+    return history_to_csv(history, out_dir / "reward_ledger_from_wandb.csv", run_id=run_path.rsplit("/", 1)[-1])
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from dakota_grammar_env.ledger_export import default_steps_csv, export_run
+    from dakota_grammar_env.ledger_plots import PlotError, write_report
+    from dakota_grammar_env.ledger_sink import LedgerSink
+    from dakota_grammar_env.run_records import RunError, RunLayout
+
+    source = Path(args.run)
+    try:
+        if source.is_dir():
+            layout = RunLayout.detect(source)
+            steps_csv = default_steps_csv(layout)
+            export_run(layout, steps_csv)
+            out_dir = Path(args.output) if args.output else layout.output_dir / "report"
+            rollouts_csv: Path | None = LedgerSink(steps_csv).rollouts_path
+        elif args.run.count("/") == 2 and not source.exists():
+            out_dir = Path(args.output) if args.output else Path("ledger-report-" + args.run.replace("/", "-"))
+            steps_csv, rollouts_csv = _history_csv(args.run, out_dir), None
+            _say("from W&B history: per-step means only (no breakdown by task type or difficulty)")
+        else:
+            raise LedgerCommandError(f"{args.run}: neither a run directory nor a W&B run path ENTITY/PROJECT/RUN_ID")
+        for path in write_report(steps_csv, out_dir, rollouts_csv):
+            print(f"wrote {path}")
+    except (RunError, PlotError) as error:
+        raise LedgerCommandError(str(error)) from None
+    return 0
+
+
+def add_ledger_commands(commands: Any) -> None:
+    ledger = commands.add_parser(
+        "ledger",
+        help="the reward ledger of a run: export, follow live, plot, tabulate",
+        description="Read the per-rollout reward ledgers a prime-rl run directory or a vf-eval output holds.",
+    )
+    sub = ledger.add_subparsers(dest="ledger_command", metavar="SUBCOMMAND", required=True)
+
+    export = sub.add_parser(
+        "export",
+        help="write RUN_DIR/wandb_analysis/reward_ledger.csv (per step) and reward_ledger_rollouts.csv",
+        description=(
+            "Write the ledger CSVs of a prime-rl run directory (rollouts/step_N/{train,eval}/...) or a vf-eval "
+            "output directory (traces.jsonl). A step is the N of rollouts/step_N: the orchestrator step a rollout "
+            "arrived in, which is the x-axis of prime-rl's own curves; the step that dispatched it is kept as "
+            "dispatch_step. Rerunning gives byte-identical files."
+        ),
+    )
+    export.add_argument("run_dir", help="prime-rl run directory or vf-eval output directory")
+    export.add_argument(
+        "-o",
+        "--output",
+        metavar="CSV",
+        help="the per-step CSV (default RUN_DIR/wandb_analysis/reward_ledger.csv); the rollouts CSV goes beside it",
+    )
+    export.add_argument("--subset", choices=["all", "effective"], default="all", help="which rollouts (default: all)")
+    export.add_argument("-q", "--quiet", action="store_true", help="no per-step progress")
+    _add_wandb_options(export)
+    export.set_defaults(func=cmd_export)
+
+    follow = sub.add_parser(
+        "follow",
+        help="live sidecar: write each step's ledger rows as soon as the step is complete",
+        description=(
+            "Watch a prime-rl run directory and append each step to the ledger CSVs once prime-rl has finished it. "
+            "Safe to kill at any moment: started again, it continues with no lost and no duplicated rows."
+        ),
+    )
+    follow.add_argument("run_dir", help="prime-rl run directory (OUTPUT_DIR/<run.name>)")
+    follow.add_argument(
+        "-o",
+        "--output",
+        metavar="CSV",
+        help="the per-step CSV (default RUN_DIR/wandb_analysis/reward_ledger.csv); the rollouts CSV goes beside it",
+    )
+    follow.add_argument("--subset", choices=["all", "effective"], default="all", help="which rollouts (default: all)")
+    follow.add_argument("--interval", type=float, default=5.0, help="seconds between polls (default 5)")
+    follow.add_argument(
+        "--idle-exit", type=float, default=None, metavar="SECONDS", help="exit after this long with nothing new"
+    )
+    follow.add_argument("--until-step", type=int, default=None, help="exit once this train step is written")
+    _add_wandb_options(follow)
+    follow.set_defaults(func=cmd_follow)
+
+    plot = sub.add_parser(
+        "plot",
+        help="the reconciliation chart: weighted components, composite and reward_scalar per step",
+        description="Chart a per-step ledger CSV: the weighted components stacked up to composite_predicted, "
+        "with reward_scalar and prime-rl's reward (errors as 0), for train and eval.",
+    )
+    plot.add_argument("csv", help="a per-step ledger CSV (reward_ledger.csv)")
+    plot.add_argument("-o", "--output", metavar="PNG", help="default: reconciliation.png beside the CSV")
+    plot.set_defaults(func=cmd_plot)
+
+    snippet = sub.add_parser("snippet", help="a markdown table of the first and last steps of a ledger CSV")
+    snippet.add_argument("csv", help="a per-step ledger CSV (reward_ledger.csv)")
+    snippet.add_argument("--first", type=int, default=3, help="first steps per split (default 3)")
+    snippet.add_argument("--last", type=int, default=3, help="last steps per split (default 3)")
+    snippet.set_defaults(func=cmd_snippet)
+
+    report = sub.add_parser(
+        "report",
+        help="dashboard PNGs of a run (from its files, or from W&B history)",
+        description="Export the run's ledger and draw reward, components, reward by task type and by difficulty, "
+        "answer length and the share of unparsed rollouts. RUN is a run directory, or ENTITY/PROJECT/RUN_ID of a "
+        "W&B run (online; per-step means only).",
+    )
+    report.add_argument("run", help="run directory, or ENTITY/PROJECT/RUN_ID")
+    report.add_argument("-o", "--output", metavar="DIR", help="default: RUN_DIR/wandb_analysis/report")
+    report.set_defaults(func=cmd_report)

@@ -1,0 +1,350 @@
+"""Charts and tables from the ledger CSVs (or a W&B run's ``ledger/*`` history).
+
+- `plot_reconciliation`: per step, the weighted components stacked up to
+  ``composite_predicted``, with ``reward_scalar`` (after the length penalty and the cap)
+  and prime-rl's reward counting errors as 0: proof that the scalar trained on is the
+  composite designed.
+- `markdown_snippet`: the first and last steps as a markdown table.
+- `write_report`: dashboard PNGs: reward, each component, reward by task type and by
+  difficulty, answer length, and the share of unparsed and errored rollouts.
+
+Every number drawn comes from the CSV columns; nothing is smoothed or filled in.
+matplotlib is imported only here (Agg backend, no display needed).
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+COMPONENT_COLORS = {
+    "exact": "#2b6cb0",
+    "char": "#38a169",
+    "affix": "#d69e2e",
+    "ortho": "#805ad5",
+}
+SPLIT_STYLES = {"train": "-", "eval": "--"}
+
+
+class PlotError(ValueError):
+    """A CSV that cannot be charted; the message names the file."""
+
+
+def _number(text: str) -> float | None:
+    if text == "":
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def read_csv(path: Path) -> list[dict[str, Any]]:
+    """Rows of a ledger CSV with numbers parsed (empty cells become None)."""
+    path = Path(path)
+    if not path.is_file():
+        raise PlotError(f"{path}: no such file")
+    with path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        if not reader.fieldnames or "step" not in reader.fieldnames:
+            raise PlotError(f"{path}: not a ledger CSV (no 'step' column)")
+        rows = []
+        for row in reader:
+            rows.append(
+                {key: (_number(value) if key not in ("run_id", "split") else value) for key, value in row.items()}
+            )
+    if not rows:
+        raise PlotError(f"{path}: holds no steps")
+    return rows
+
+
+def _series(rows: Sequence[Mapping[str, Any]], split: str, column: str) -> tuple[list[float], list[float]]:
+    points = [(row["step"], row.get(column)) for row in rows if row.get("split") == split]
+    points = [(step, value) for step, value in points if value is not None and not math.isnan(value)]
+    return [p[0] for p in points], [p[1] for p in points]
+
+
+def _pyplot() -> Any:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _splits(rows: Sequence[Mapping[str, Any]]) -> list[str]:
+    return [split for split in ("train", "eval") if any(row.get("split") == split for row in rows)]
+
+
+def _finish(fig: Any, path: Path) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=120, bbox_inches="tight")
+    _pyplot().close(fig)
+    return path
+
+
+def plot_reconciliation(steps_csv: Path, out_png: Path) -> Path:
+    """The reconciliation chart (see module docstring); one panel per split."""
+    rows = read_csv(steps_csv)
+    plt = _pyplot()
+    splits = _splits(rows)
+    fig, axes = plt.subplots(
+        1, len(splits), figsize=(6.5 * len(splits), 5.0), squeeze=False, sharey=True, layout="constrained"
+    )
+    weighted = [name for name in rows[0] if name.startswith("weighted_")]
+    for ax, split in zip(axes[0], splits, strict=True):
+        steps, _ = _series(rows, split, "step")
+        if weighted:
+            stacks = [_series(rows, split, name)[1] for name in weighted]
+            usable = [i for i, values in enumerate(stacks) if len(values) == len(steps)]
+            ax.stackplot(
+                steps,
+                *[stacks[i] for i in usable],
+                labels=[f"{weighted[i].removeprefix('weighted_')}: w × norm" for i in usable],
+                colors=[COMPONENT_COLORS.get(weighted[i].removeprefix("weighted_"), "#999999") for i in usable],
+                alpha=0.55,
+            )
+        for column, style, label in (
+            ("composite_predicted", dict(color="black", lw=2.2), "composite_predicted"),
+            ("reward_scalar", dict(color="#e53e3e", lw=2.0, marker="o", ms=3), "reward_scalar (penalty, cap)"),
+            ("reward_with_errors", dict(color="#e53e3e", lw=1.2, ls=":"), "reward, errored = 0 (prime-rl)"),
+        ):
+            xs, ys = _series(rows, split, column)
+            if ys:
+                ax.plot(xs, ys, label=label, **style)
+        ax.set_title(f"{split} rollouts")
+        ax.set_xlabel("step (rollouts/step_N)")
+        ax.grid(alpha=0.3)
+        ax.set_ylim(0, 1.02)
+    axes[0][0].set_ylabel("mean per step")
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncol=4, frameon=False)
+    fig.suptitle(f"Reward reconciliation — run {rows[0].get('run_id') or '?'}", fontsize=12)
+    return _finish(fig, out_png)
+
+
+SNIPPET_COLUMNS = (
+    ("split", "split"),
+    ("step", "step"),
+    ("rollouts", "rollouts"),
+    ("errored_rollouts", "errored"),
+    ("parse_ok", "parsed"),
+    ("exact_match_raw", "exact"),
+    ("char_overlap_raw", "chrF"),
+    ("affix_raw", "affix"),
+    ("orthography_raw", "ortho"),
+    ("composite_predicted", "composite"),
+    ("reward_scalar", "reward_scalar"),
+)
+
+
+def markdown_snippet(steps_csv: Path, first: int = 3, last: int = 3) -> str:
+    """The first and last steps of each split as a markdown table."""
+    rows = read_csv(steps_csv)
+    columns = [(key, label) for key, label in SNIPPET_COLUMNS if key in rows[0]]
+    if not any(key == "reward_scalar" for key, _ in columns):
+        columns += [(key, key) for key in rows[0] if key not in dict(columns) and key not in ("run_id",)][:8]
+    lines = ["| " + " | ".join(label for _, label in columns) + " |", "|" + "---|" * len(columns)]
+    for split in _splits(rows):
+        mine = [row for row in rows if row["split"] == split]
+        chosen = mine if len(mine) <= first + last else [*mine[:first], None, *mine[-last:]]
+        for row in chosen:
+            if row is None:
+                lines.append("| " + " | ".join("…" for _ in columns) + " |")
+                continue
+            cells = []
+            for key, _ in columns:
+                value = row.get(key)
+                if isinstance(value, float) and key not in ("step", "rollouts", "errored_rollouts"):
+                    cells.append(f"{value:.3f}" if key != "char_overlap_raw" else f"{value:.1f}")
+                elif isinstance(value, float):
+                    cells.append(str(int(value)))
+                else:
+                    cells.append("" if value is None else str(value))
+            lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def _grouped_means(rollouts: Iterable[Mapping[str, Any]], by: str) -> dict[tuple[str, str], list[tuple[float, float]]]:
+    sums: dict[tuple[str, str, float], list[float]] = defaultdict(list)
+    for row in rollouts:
+        reward = row.get("reward_scalar")
+        if reward is None or row.get(by) in (None, ""):
+            continue
+        sums[(row["split"], str(row[by]), row["step"])].append(reward)
+    series: dict[tuple[str, str], list[tuple[float, float]]] = defaultdict(list)
+    for (split, group, step), values in sorted(sums.items(), key=lambda item: (item[0][0], item[0][1], item[0][2])):
+        series[(split, group)].append((step, math.fsum(values) / len(values)))
+    return series
+
+
+def _read_rollouts(path: Path) -> list[dict[str, Any]]:
+    keep = {"split", "step", "task_type", "difficulty", "reward_scalar", "span_chars"}
+    with Path(path).open(encoding="utf-8", newline="") as handle:
+        return [
+            {
+                key: (value if key in ("split", "task_type", "difficulty") else _number(value))
+                for key, value in row.items()
+                if key in keep
+            }
+            for row in csv.DictReader(handle)
+        ]
+
+
+def _line_chart(
+    rows: Sequence[Mapping[str, Any]],
+    path: Path,
+    title: str,
+    ylabel: str,
+    columns: Sequence[tuple[str, str]],
+    ylim: tuple[float, float] | None = None,
+) -> Path | None:
+    """One line per column (its own colour), solid for train and dashed for eval."""
+    present = [(column, label) for column, label in columns if any(row.get(column) is not None for row in rows)]
+    if not present:
+        return None
+    plt = _pyplot()
+    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    fig, ax = plt.subplots(figsize=(7.5, 4.2), layout="constrained")
+    for index, (column, label) in enumerate(present):
+        for split in _splits(rows):
+            xs, ys = _series(rows, split, column)
+            if ys:
+                ax.plot(
+                    xs,
+                    ys,
+                    SPLIT_STYLES[split],
+                    color=colors[index % len(colors)],
+                    marker="o",
+                    ms=2.5,
+                    label=f"{label} ({split})",
+                )
+    ax.set_title(title)
+    ax.set_xlabel("step")
+    ax.set_ylabel(ylabel)
+    if ylim:
+        ax.set_ylim(*ylim)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, frameon=False)
+    return _finish(fig, path)
+
+
+def _with_shares(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Rows with the share of unparsed replies and of errored rollouts added."""
+    shares = []
+    for row in rows:
+        parsed, total = row.get("parse_ok"), row.get("rollouts")
+        shares.append(
+            {
+                **row,
+                "unparsed_share": None if parsed is None else 1.0 - parsed,
+                "errored_share": row["errored_rollouts"] / total if total else None,
+            }
+        )
+    return shares
+
+
+def _breakdown_chart(rollouts: Sequence[Mapping[str, Any]], by: str, splits: Sequence[str], path: Path) -> Path | None:
+    series = _grouped_means(rollouts, by)
+    if not series:
+        return None
+    plt = _pyplot()
+    fig, axes = plt.subplots(
+        1, len(splits), figsize=(6.5 * len(splits), 4.2), squeeze=False, sharey=True, layout="constrained"
+    )
+    for ax, split in zip(axes[0], splits, strict=True):
+        for (row_split, group), points in sorted(series.items()):
+            if row_split == split:
+                ax.plot([p[0] for p in points], [p[1] for p in points], marker="o", ms=2.5, label=group)
+        ax.set_title(f"reward_scalar by {by.replace('_', ' ')} ({split})")
+        ax.set_xlabel("step")
+        ax.set_ylim(0, 1.02)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8, frameon=False)
+    return _finish(fig, path)
+
+
+def write_report(steps_csv: Path, out_dir: Path, rollouts_csv: Path | None = None) -> list[Path]:
+    """The dashboard PNGs in `out_dir`; the breakdowns need the rollouts CSV."""
+    rows = read_csv(steps_csv)
+    out_dir = Path(out_dir)
+    components = [
+        (c, c)
+        for c in ("exact_match_norm", "char_overlap_norm", "affix_norm", "orthography_norm", "length_penalty_norm")
+        if c in rows[0]
+    ]
+    charts = [
+        _line_chart(
+            rows,
+            out_dir / "reward.png",
+            "Reward per step",
+            "mean reward",
+            [("reward_scalar", "reward_scalar"), ("reward_with_errors", "errored = 0")],
+            (0, 1.02),
+        ),
+        _line_chart(
+            rows,
+            out_dir / "components.png",
+            "Components (normalised; mean over the rollouts they apply to)",
+            "mean",
+            components,
+            (0, 1.02),
+        ),
+        _line_chart(
+            rows,
+            out_dir / "answer_length.png",
+            "Answer length (normalised span)",
+            "characters",
+            [("span_chars", "answer (0 when unparsed)"), ("reference_chars", "gold")],
+        ),
+        _line_chart(
+            _with_shares(rows),
+            out_dir / "unparsed.png",
+            "Rollouts without a score",
+            "share of rollouts",
+            [("unparsed_share", "no parsable answer"), ("errored_share", "errored")],
+            (0, 1.02),
+        ),
+    ]
+    if rollouts_csv is not None and Path(rollouts_csv).is_file():
+        rollouts = _read_rollouts(rollouts_csv)
+        for by in ("task_type", "difficulty"):
+            charts.append(_breakdown_chart(rollouts, by, _splits(rows), out_dir / f"by_{by}.png"))
+    charts.append(plot_reconciliation(steps_csv, out_dir / "reconciliation.png"))
+    return [path for path in charts if path is not None]
+
+
+def history_to_csv(history: Iterable[Mapping[str, Any]], out_csv: Path, run_id: str = "") -> Path:
+    """A per-step ledger CSV rebuilt from W&B history rows (``step`` and ``ledger/*``
+    keys, eval ones under ``ledger/eval/``), so the report can chart a run whose files
+    are gone. Only the per-step means exist there: no per-rollout breakdowns."""
+    by_key: dict[tuple[str, int], dict[str, Any]] = {}
+    for row in history:
+        step = row.get("step")
+        if step is None:
+            continue
+        for name, value in row.items():
+            if not name.startswith("ledger/") or isinstance(value, bool) or not isinstance(value, (int, float)):
+                continue
+            if name.startswith("ledger/eval/"):
+                split, field = "eval", name.removeprefix("ledger/eval/")
+            else:
+                split, field = "train", name.removeprefix("ledger/")
+            by_key.setdefault((split, int(step)), {})[field] = value
+    if not by_key:
+        raise PlotError("the W&B history holds no ledger/* values")
+    fields = sorted({field for values in by_key.values() for field in values})
+    out_csv = Path(out_csv)
+    out_csv.parent.mkdir(parents=True, exist_ok=True)
+    with out_csv.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(["run_id", "split", "step", *fields])
+        for (split, step), values in sorted(by_key.items(), key=lambda item: (item[0][1], item[0][0] == "eval")):
+            writer.writerow([run_id, split, step, *(values.get(field, "") for field in fields)])
+    return out_csv

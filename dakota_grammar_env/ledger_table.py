@@ -1,0 +1,202 @@
+"""The ledger as tables: per-step means (``reward_ledger.csv``) and one row per rollout
+(``reward_ledger_rollouts.csv``), with a column set fixed by the ledger's schema.
+
+Per step: ``run_id, split, step, rollouts, errored_rollouts, scored_rollouts,
+reward_with_errors`` (the mean reward counting an errored rollout as 0, as prime-rl's
+own ``reward`` curve does), then the mean of every numeric ledger field over the
+rollouts that have it (a component that does not apply to a task is left out of its
+mean, not counted as 0), then ``weighted_<component>``, the mean of each rollout's
+weight x normalised value, whose sum is ``composite_predicted``.
+
+Values are written so that a rerun gives the same bytes: floats as Python's shortest
+round-trip repr, booleans as 1/0, missing values empty.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from dakota_grammar_env.ledger import COMPONENTS, FIELDS, LEDGER_VERSION
+from dakota_grammar_env.run_records import Rollout
+
+STEP_BASE = ("run_id", "split", "step", "rollouts", "errored_rollouts", "scored_rollouts", "reward_with_errors")
+ROLLOUT_BASE = (
+    "run_id",
+    "split",
+    "step",
+    "dispatch_step",
+    "episode_id",
+    "ok",
+    "error",
+    "task_id",
+    "task_type",
+    "difficulty",
+)
+TASK_FIELDS = ("task_id", "task_type", "difficulty")
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float))
+
+
+@dataclass(frozen=True)
+class LedgerSchema:
+    """Which ledger fields become columns, and which of them are averaged per step."""
+
+    name: str
+    fields: tuple[str, ...]
+    numeric: tuple[str, ...]
+    weighted: tuple[tuple[str, str, str], ...] = ()
+
+    @classmethod
+    def ours(cls) -> LedgerSchema:
+        """This package's ledger (version `LEDGER_VERSION`)."""
+        numeric = (
+            "parse_ok",
+            "input_copied",
+            *(f"{p}_{s}" for p, _ in COMPONENTS for s in ("raw", "norm")),
+            *(w for _, w in COMPONENTS),
+            "affix_applicable",
+            "affix_realised",
+            "orthography_applicable",
+            "length_penalty_raw",
+            "length_penalty_norm",
+            "span_chars",
+            "reference_chars",
+            "span_words",
+            "reference_words",
+            "composite_predicted",
+            "partial_cap",
+            "reward_scalar",
+        )
+        weighted = tuple((f"weighted_{w.removeprefix('w_')}", w, f"{p}_norm") for p, w in COMPONENTS)
+        fields = tuple(f for f in FIELDS if f not in TASK_FIELDS and f != "ledger_version")
+        return cls(f"dakota-grammar/{LEDGER_VERSION}", fields, numeric, weighted)
+
+    @classmethod
+    def infer(cls, ledgers: Iterable[Mapping[str, Any]]) -> LedgerSchema | None:
+        """Ours when the ledgers carry our `ledger_version`; else the sorted union of
+        their fields (numeric = never anything but a number or empty). None when there
+        is no ledger at all yet."""
+        ledgers = list(ledgers)
+        if not ledgers:
+            return None
+        if all(ledger.get("ledger_version") == LEDGER_VERSION for ledger in ledgers):
+            return cls.ours()
+        names = sorted({name for ledger in ledgers for name in ledger} - set(TASK_FIELDS))
+        numeric = tuple(
+            name
+            for name in names
+            if any(_is_number(ledger.get(name)) for ledger in ledgers)
+            and all(ledger.get(name) is None or _is_number(ledger.get(name)) for ledger in ledgers)
+        )
+        schema = str(next((ledger["schema"] for ledger in ledgers if "schema" in ledger), "foreign"))
+        return cls(schema, tuple(names), numeric)
+
+    @property
+    def step_columns(self) -> tuple[str, ...]:
+        return STEP_BASE + self.numeric + tuple(name for name, _, _ in self.weighted)
+
+    @property
+    def rollout_columns(self) -> tuple[str, ...]:
+        return ROLLOUT_BASE + self.fields
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "fields": list(self.fields),
+            "numeric": list(self.numeric),
+            "weighted": [list(w) for w in self.weighted],
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> LedgerSchema:
+        return cls(
+            data["name"], tuple(data["fields"]), tuple(data["numeric"]), tuple(tuple(w) for w in data["weighted"])
+        )  # type: ignore[misc]
+
+
+def cell(value: Any) -> str:
+    """One CSV cell, formatted the same way every time."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
+
+
+def _mean(values: Sequence[float]) -> float | None:
+    return math.fsum(values) / len(values) if values else None
+
+
+def _task_field(rollout: Rollout, name: str) -> Any:
+    """From the ledger, else the task data (an errored rollout has no ledger); a task
+    without an id is named by its key."""
+    if rollout.ledger is not None and rollout.ledger.get(name) is not None:
+        return rollout.ledger[name]
+    if name == "task_id":
+        return rollout.task.get("id") or rollout.task_key
+    return rollout.task.get(name)
+
+
+def step_means(rollouts: Sequence[Rollout], schema: LedgerSchema) -> dict[str, float | None]:
+    """The per-step aggregate of one (split, step)'s rollouts, keyed by column."""
+    scored = [r.ledger for r in rollouts if r.ledger is not None]
+    means: dict[str, float | None] = {
+        "rollouts": len(rollouts),
+        "errored_rollouts": sum(not r.ok for r in rollouts),
+        "scored_rollouts": len(scored),
+        "reward_with_errors": _mean(
+            [float(r.ledger.get("reward_scalar") or 0.0) if r.ledger else 0.0 for r in rollouts]
+        ),
+    }
+    for name in schema.numeric:
+        means[name] = _mean([float(value) for ledger in scored if _is_number(value := ledger.get(name))])
+    for name, weight, norm in schema.weighted:
+        means[name] = _mean(
+            [
+                float(ledger[weight]) * float(ledger.get(norm) or 0.0)
+                for ledger in scored
+                if _is_number(ledger.get(weight))
+            ]
+        )
+    return means
+
+
+def step_table(
+    rollouts: Sequence[Rollout], schema: LedgerSchema
+) -> tuple[list[str], list[list[str]], dict[str, float | None]]:
+    """(the step's aggregate row, its rollout rows) as CSV cells, and the means."""
+    first = rollouts[0]
+    means = step_means(rollouts, schema)
+    step_row = [cell(first.run_id), first.key.split, cell(first.key.step)]
+    step_row += [cell(means[name]) for name in schema.step_columns[3:]]
+    rows = []
+    for rollout in rollouts:
+        ledger = rollout.ledger or {}
+        base = [
+            rollout.run_id,
+            rollout.key.split,
+            rollout.key.step,
+            rollout.dispatch_step,
+            rollout.episode_id,
+            rollout.ok,
+            rollout.error,
+            *(_task_field(rollout, name) for name in TASK_FIELDS),
+        ]
+        rows.append([cell(value) for value in base] + [cell(ledger.get(name)) for name in schema.fields])
+    return step_row, rows, means
+
+
+def csv_text(rows: Iterable[Sequence[str]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerows(rows)
+    return buffer.getvalue()

@@ -1,0 +1,196 @@
+"""Find and read the rollout records of a run: a prime-rl run directory or a vf-eval output.
+
+prime-rl (FileMonitor, on by default) writes every episode to
+``<run>/rollouts/step_N/{train,eval}/{all,effective}/traces.jsonl``; vf-eval writes one
+``traces.jsonl``. Both hold one episode record per line, with each trace's ledger in
+``traces[i].info.ledger``.
+
+What a step means here: the N of ``rollouts/step_N``. For train rollouts that is the
+orchestrator step whose batch was being collected when the rollout arrived, which is the
+step prime-rl itself logs its train metrics (and so its W&B curves) against. Because
+groups carry over between batches (off-policy), a rollout in step N may have been
+dispatched at an earlier step; that step (``run.work.step``) is kept per rollout as
+``dispatch_step``. Eval rollouts are filed by the policy step they evaluated. A vf-eval
+output is one eval step, step 0.
+
+The ``all`` subset (every arriving rollout, errored ones included) is read by default;
+``effective`` (the rollouts shipped to the trainer) on request.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+SPLITS = ("train", "eval")
+SUBSETS = ("all", "effective")
+_STEP_DIR = re.compile(r"step_(\d+)")
+
+
+class RunError(ValueError):
+    """A run directory or record that cannot be read; the message names the file."""
+
+
+@dataclass(frozen=True, order=True)
+class StepKey:
+    """One (step, split) of a run; sorts by step, train before eval."""
+
+    step: int
+    split_rank: int
+
+    @property
+    def split(self) -> str:
+        return SPLITS[self.split_rank]
+
+    @classmethod
+    def of(cls, split: str, step: int) -> StepKey:
+        return cls(step, SPLITS.index(split))
+
+    def __str__(self) -> str:
+        return f"{self.split} step {self.step}"
+
+
+@dataclass(frozen=True)
+class StepFiles:
+    key: StepKey
+    path: Path
+
+    def fingerprint(self) -> list[int]:
+        """Size and modification time: changes when prime-rl rewrites the step."""
+        stat = self.path.stat()
+        return [stat.st_size, stat.st_mtime_ns]
+
+
+@dataclass(frozen=True)
+class RunLayout:
+    """Where a run's records are: `kind` is 'prime-rl' or 'vf-eval'."""
+
+    root: Path
+    kind: str
+    subset: str = "all"
+
+    @classmethod
+    def detect(cls, path: str | Path, subset: str = "all") -> RunLayout:
+        root = Path(path)
+        if subset not in SUBSETS:
+            raise RunError(f"subset must be one of {list(SUBSETS)}, got {subset!r}")
+        if not root.is_dir():
+            raise RunError(f"{root}: not a directory")
+        if (root / "rollouts").is_dir():
+            return cls(root, "prime-rl", subset)
+        if (root / "traces.jsonl").is_file():
+            return cls(root, "vf-eval", subset)
+        found = sorted(root.glob("*/traces.jsonl"))
+        if len(found) == 1:
+            return cls(found[0].parent, "vf-eval", subset)
+        if len(found) > 1:
+            raise RunError(f"{root}: holds several vf-eval runs ({', '.join(p.parent.name for p in found)}); name one")
+        raise RunError(
+            f"{root}: neither a prime-rl run directory (rollouts/step_N/...) nor a vf-eval output (traces.jsonl)"
+        )
+
+    @property
+    def output_dir(self) -> Path:
+        """Where the ledger CSVs go by default."""
+        return self.root / "wandb_analysis"
+
+    def steps(self) -> list[StepFiles]:
+        """The (step, split) entries present on disk, in StepKey order."""
+        if self.kind == "vf-eval":
+            return [StepFiles(StepKey.of("eval", 0), self.root / "traces.jsonl")]
+        entries = []
+        for step_dir in (self.root / "rollouts").iterdir():
+            match = _STEP_DIR.fullmatch(step_dir.name)
+            if not match:
+                continue
+            for split in SPLITS:
+                path = step_dir / split / self.subset / "traces.jsonl"
+                if path.is_file():
+                    entries.append(StepFiles(StepKey.of(split, int(match.group(1))), path))
+        return sorted(entries, key=lambda entry: entry.key)
+
+
+def flatten(mapping: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Nested mappings as dotted keys (a foreign ledger's {"weights": {"char": 0.7}})."""
+    flat: dict[str, Any] = {}
+    for key, value in mapping.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            flat.update(flatten(value, f"{name}."))
+        else:
+            flat[name] = value
+    return flat
+
+
+@dataclass(frozen=True)
+class Rollout:
+    """One episode's identity and its ledger (None when it errored before scoring)."""
+
+    run_id: str
+    run_name: str
+    key: StepKey
+    dispatch_step: int | None
+    episode_id: str
+    task_key: str
+    task: Mapping[str, Any]
+    ok: bool
+    error: str
+    ledger: dict[str, Any] | None
+
+
+def _error_type(record: Mapping[str, Any]) -> str:
+    errors = list(record.get("errors") or [])
+    for trace in record.get("traces") or []:
+        errors.extend(trace.get("errors") or [])
+    return str(errors[-1].get("type", "error")) if errors else ""
+
+
+def rollout_from_record(record: Mapping[str, Any], key: StepKey, where: str = "") -> Rollout:
+    """A `Rollout` from one episode record (as FileMonitor and vf-eval write it)."""
+    if not isinstance(record, Mapping) or "traces" not in record:
+        raise RunError(f"{where}: not an episode record (no 'traces')")
+    run = record.get("run") or {}
+    ledger = None
+    for trace in record.get("traces") or []:
+        found = (trace.get("info") or {}).get("ledger")
+        if isinstance(found, Mapping):
+            ledger = flatten(found)
+            break
+    task = (record.get("task") or {}).get("data") or {}
+    work = run.get("work") or {}
+    return Rollout(
+        run_id=str(run.get("id", "")),
+        run_name=str(run.get("name", "")),
+        key=key,
+        dispatch_step=work.get("step"),
+        episode_id=str(record.get("id", "")),
+        task_key=str((record.get("task") or {}).get("key", "")),
+        task=task,
+        ok=bool(record.get("ok")),
+        error=_error_type(record),
+        ledger=ledger,
+    )
+
+
+def read_step(entry: StepFiles) -> tuple[list[Rollout], bool]:
+    """The rollouts of one step file, in file order, and whether its last line was cut
+    short (a writer still busy: that line is left out, and the caller says so). Any
+    other line that is not an episode record is an error naming it."""
+    with entry.path.open(encoding="utf-8") as handle:
+        lines = handle.readlines()
+    partial = bool(lines) and not lines[-1].endswith("\n")
+    if partial:
+        lines.pop()
+    rollouts = []
+    for number, line in enumerate(lines, start=1):
+        where = f"{entry.path}:{number}"
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise RunError(f"{where}: not valid JSON ({error.msg})") from None
+        rollouts.append(rollout_from_record(record, entry.key, where))
+    return rollouts, partial

@@ -1,0 +1,180 @@
+"""`ledger follow`: the live sidecar writes each complete step once, in order, and a kill
+at any moment loses and duplicates nothing."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from synthetic_run import RunWriter, write_run
+
+from dakota_grammar_env.ledger_export import Follower, default_steps_csv, export_run
+from dakota_grammar_env.ledger_sink import LedgerSink
+from dakota_grammar_env.run_records import RunError, RunLayout
+
+SCRIPT = Path(sys.executable).with_name("dakota-grammar")
+
+
+def exported(run: Path, tmp_path: Path) -> list[bytes]:
+    steps_csv = tmp_path / "exported" / "reward_ledger.csv"
+    export_run(RunLayout.detect(run), steps_csv)
+    return [path.read_bytes() for path in LedgerSink(steps_csv).paths[:2]]
+
+
+def followed(run: Path) -> list[bytes]:
+    return [path.read_bytes() for path in LedgerSink(default_steps_csv(RunLayout.detect(run))).paths[:2]]
+
+
+def test_follow_writes_complete_steps_in_order_as_the_run_grows(tmp_path):
+    run = tmp_path / "run"
+    writer = RunWriter(run, rollouts_per_step=8, eval_every=3, eval_rollouts=4)
+    follower = Follower.open(RunLayout.detect(run))
+    writer.write_step(1, 9)
+    assert follower.poll() == 1
+    # Step 2's files exist but prime-rl has not logged it yet: it waits.
+    writer.write_step(2, 9)
+    metrics = run / "metrics.jsonl"
+    lines = metrics.read_text().splitlines(keepends=True)
+    metrics.write_text("".join(lines[:-1]))
+    assert follower.poll() == 0
+    metrics.write_text("".join(lines))
+    assert follower.poll() == 1
+    for step in range(3, 10):
+        writer.write_step(step, 9)
+        follower.poll()
+    assert [str(e.key) for e in follower.sink.committed][:5] == [
+        "train step 1", "train step 2", "train step 3", "eval step 3", "train step 4",
+    ]  # fmt: skip
+    assert followed(run) == exported(run, tmp_path)
+
+
+def test_a_complete_eval_step_waits_for_the_train_step_before_it(tmp_path):
+    run = tmp_path / "run"
+    writer = RunWriter(run, rollouts_per_step=6, eval_every=1, eval_rollouts=3)
+    writer.write_step(1, 2)
+    rows = (run / "metrics.jsonl").read_text().splitlines(keepends=True)
+    (run / "metrics.jsonl").write_text(rows[1])  # only the eval row: train step 1 is still open
+    follower = Follower.open(RunLayout.detect(run))
+    assert follower.poll() == 0
+    (run / "metrics.jsonl").write_text("".join(rows))
+    assert follower.poll() == 2
+    assert [str(e.key) for e in follower.sink.committed] == ["train step 1", "eval step 1"]
+
+
+def test_a_rewritten_step_is_rolled_back_and_written_again(tmp_path):
+    run = tmp_path / "run"
+    write_run(run, 6, rollouts_per_step=6, eval_every=0)
+    follower = Follower.open(RunLayout.detect(run))
+    assert follower.poll() == 6
+    # A resume from step 3 rewrites steps 4..6 (here: other rollouts, other sizes).
+    again = RunWriter(tmp_path / "other", rollouts_per_step=6, eval_every=0, seed=1)
+    again.run_id = RunWriter(run, rollouts_per_step=6, eval_every=0).run_id
+    for step in range(1, 7):
+        again.write_step(step, 6)
+    for step in (4, 5, 6):
+        source = tmp_path / "other" / "rollouts" / f"step_{step}" / "train" / "all" / "traces.jsonl"
+        target = run / "rollouts" / f"step_{step}" / "train" / "all" / "traces.jsonl"
+        target.write_bytes(source.read_bytes())
+    reopened = Follower.open(RunLayout.detect(run))
+    assert reopened.poll() == 3
+    assert followed(run) == exported(run, tmp_path)
+
+
+def test_follow_refuses_a_vf_eval_output(tmp_path):
+    (tmp_path / "traces.jsonl").write_text("")
+    with pytest.raises(RunError, match="follow needs a prime-rl run directory"):
+        Follower.open(RunLayout.detect(tmp_path))
+
+
+class Crash(Exception):
+    """Stands in for the process dying at one exact point."""
+
+
+class CrashAt:
+    """Makes the sink die at its n-th write: after a step's rows reached disk but before
+    the state was saved, or halfway through the rows."""
+
+    def __init__(self, n: int, where: str) -> None:
+        self.n, self.where, self.calls = n, where, 0
+        self.save_state, self.append_text = LedgerSink._save_state, LedgerSink._append_text
+
+    def patched_save_state(self, sink: LedgerSink) -> None:
+        self.calls += 1
+        if self.calls == self.n:
+            raise Crash
+        self.save_state(sink)
+
+    def patched_append_text(self, path: Path, text: str, new_file: bool) -> None:
+        if path.name.endswith("_rollouts.csv"):
+            self.calls += 1
+            if self.calls == self.n:
+                self.append_text(path, text[: len(text) // 2], new_file)
+                raise Crash
+        self.append_text(path, text, new_file)
+
+    def install(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        if self.where == "after_rows_before_state":
+            monkeypatch.setattr(LedgerSink, "_save_state", lambda sink: self.patched_save_state(sink))
+        else:
+            monkeypatch.setattr(LedgerSink, "_append_text", staticmethod(self.patched_append_text))
+
+
+@pytest.mark.parametrize("where", ["after_rows_before_state", "half_a_row"])
+def test_a_crash_at_every_step_inside_a_write_is_recovered(tmp_path, monkeypatch, where):
+    """Die inside the write of step k, for every k; reopened, the sink cuts the torn rows
+    away and the result is byte-identical to export."""
+    run = tmp_path / "run"
+    write_run(run, 8, rollouts_per_step=10, eval_every=4, eval_rollouts=4)
+    for crash_at in range(1, 11):
+        CrashAt(crash_at, where).install(monkeypatch)
+        with pytest.raises(Crash):
+            Follower.open(RunLayout.detect(run)).poll()
+        monkeypatch.undo()
+        Follower.open(RunLayout.detect(run)).poll()
+        assert followed(run) == exported(run, tmp_path), crash_at
+        for path in LedgerSink(default_steps_csv(RunLayout.detect(run))).paths:
+            path.unlink()
+
+
+def test_killed_at_random_points_and_restarted_it_matches_export(tmp_path):
+    """The sidecar, as a real process, is SIGKILLed at 25 random moments while the run
+    grows (a step every 0.3 s); restarted each time, it ends byte-identical to export."""
+    run = tmp_path / "run"
+    steps = 45
+    writer = RunWriter(run, rollouts_per_step=96, eval_every=5, eval_rollouts=32, seed=3)
+    writer.write_step(1, steps)
+    grown = threading.Event()
+
+    def grow() -> None:
+        for step in range(2, steps + 1):
+            time.sleep(0.3)
+            writer.write_step(step, steps)
+        grown.set()
+
+    threading.Thread(target=grow, daemon=True).start()
+    rng = random.Random(11)
+    command = [str(SCRIPT), "ledger", "follow", str(run), "--interval", "0.01"]
+    progress = []
+    for _ in range(25):
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(0.15, 0.7))  # start-up takes about 0.15 s
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        state = run / "wandb_analysis" / ".reward_ledger_state.json"
+        progress.append(len(json.loads(state.read_text())["committed"]) if state.exists() else 0)
+    assert progress[-1] > progress[len(progress) // 2] > 0  # kills landed while the run was still growing
+    grown.wait(timeout=120)
+    final = subprocess.run([*command, "--idle-exit", "1.5"], capture_output=True, text=True, timeout=300)
+    assert final.returncode == 0, final.stderr
+    state = json.loads((run / "wandb_analysis" / ".reward_ledger_state.json").read_text())
+    assert len(state["committed"]) == steps + steps // 5
+    assert followed(run) == exported(run, tmp_path)
+    assert os.path.getsize(run / "wandb_analysis" / "reward_ledger_rollouts.csv") > 100_000
