@@ -1,14 +1,17 @@
 """`ledger export` (a whole run, once) and `ledger follow` (a live run, step by step).
 
 Both write ``<run>/wandb_analysis/reward_ledger.csv`` and
-``reward_ledger_rollouts.csv`` through `LedgerSink`, in step order, so following a run
-to its end and exporting it afterwards give the same bytes.
+``reward_ledger_rollouts.csv`` through `LedgerSink`, so following a run to its end and
+exporting it afterwards give the same bytes.
 
-When is a step complete? prime-rl appends a row to ``metrics.jsonl`` once it has
-finished a batch (train) or an evaluation (eval), after the step's rollouts are on disk;
-a step is also complete once a later step of the same split exists. `follow` writes a
-complete step as soon as every step before it (in step order, train before eval) that
-exists on disk is written, so it never writes out of order.
+When is a step complete, and in which order are steps written? prime-rl appends a row
+to ``metrics.jsonl`` once it has finished a batch (train) or an evaluation (eval),
+after that step's rollouts are on disk. Steps are written in the order of those rows,
+which is the order prime-rl finished them (a start-up eval at step 1 can finish before
+train step 1), and a step is complete once its row is there. Steps on disk without a
+row (a run that stopped mid-step) come last, by step, train before eval; `follow`
+writes those only when it exits on `idle_exit`. Without a ``metrics.jsonl`` a step is
+complete once a later step of the same split exists.
 """
 
 from __future__ import annotations
@@ -54,9 +57,10 @@ def export_run(
     scratch = Path(tempfile.mkdtemp(prefix=".export-", dir=target.directory))
     try:
         sink = LedgerSink.fresh(scratch / target.steps_path.name)
+        sink.durable = False  # nothing is visible until the files are moved into place
         if sink_setup is not None:
             sink_setup(sink)
-        entries = layout.steps()
+        entries, _ = ordered_steps(layout)
         for number, entry in enumerate(entries, start=1):
             rollouts, partial = read_step(entry)
             if partial:
@@ -68,6 +72,7 @@ def export_run(
             if report is not None:
                 report(f"[{number}/{len(entries)}] {entry.key}: {len(rollouts)} rollouts")
         sink.flush_waiting()
+        sink.sync()
         for built, final in zip(sink.paths, target.paths, strict=True):
             if built.exists():
                 os.replace(built, final)
@@ -78,11 +83,12 @@ def export_run(
     return summary
 
 
-def _completed_in_metrics(path: Path) -> set[StepKey]:
-    """Steps prime-rl has logged a metrics row for (a train or an eval row)."""
-    done: set[StepKey] = set()
+def completion_order(run_root: Path) -> list[StepKey]:
+    """The steps prime-rl has finished, in the order it logged their metrics rows."""
+    order: dict[StepKey, None] = {}
+    path = run_root / "metrics.jsonl"
     if not path.is_file():
-        return done
+        return []
     with path.open(encoding="utf-8") as handle:
         for line in handle:
             if not line.endswith("\n"):
@@ -91,20 +97,22 @@ def _completed_in_metrics(path: Path) -> set[StepKey]:
                 row = json.loads(line)
                 step = int(row["step"])
             except (ValueError, KeyError, TypeError):
-                continue  # not an orchestrator row (the trainer appends its own)
+                continue  # not an orchestrator row
             for split in ("train", "eval"):
                 if any(key.startswith(f"{split}/") for key in row):
-                    done.add(StepKey.of(split, step))
-    return done
+                    order.setdefault(StepKey.of(split, step), None)
+    return list(order)
 
 
-def complete_steps(layout: RunLayout, entries: list[StepFiles]) -> set[StepKey]:
-    """Which of `entries` are complete (see the module docstring)."""
-    done = _completed_in_metrics(layout.root / "metrics.jsonl")
-    latest = {
-        split: max((e.key.step for e in entries if e.key.split == split), default=-1) for split in ("train", "eval")
-    }
-    return {e.key for e in entries if e.key in done or e.key.step < latest[e.key.split]}
+def ordered_steps(layout: RunLayout) -> tuple[list[StepFiles], int]:
+    """The step files in writing order, and how many of them are complete (the first n)."""
+    entries = {entry.key: entry for entry in layout.steps()}
+    finished = [key for key in completion_order(layout.root) if key in entries]
+    if not (layout.root / "metrics.jsonl").is_file():
+        latest = {split: max((k.step for k in entries if k.split == split), default=-1) for split in ("train", "eval")}
+        finished = sorted(key for key in entries if key.step < latest[key.split])
+    rest = sorted(set(entries) - set(finished))
+    return [entries[key] for key in [*finished, *rest]], len(finished)
 
 
 @dataclass
@@ -122,39 +130,40 @@ class Follower:
         sink = LedgerSink.resume(Path(steps_csv) if steps_csv else default_steps_csv(layout))
         return cls(layout, sink, report)
 
-    def poll(self) -> int:
-        """Commit every step that is complete and next in order; returns how many."""
-        entries = self.layout.steps()
+    def poll(self, finish: bool = False) -> int:
+        """Commit every step that is complete, in order; returns how many. `finish`
+        writes the incomplete ones too (what is on disk), as export would."""
+        entries, complete = ordered_steps(self.layout)
         rolled_back = self.sink.roll_back_changed({e.key: e.fingerprint() for e in entries})
         if rolled_back is not None and self.report:
             self.report(f"{rolled_back} changed on disk (a resumed or restarted run): rewriting from there")
-        complete = complete_steps(self.layout, entries)
         written = 0
         done = self.sink.committed_keys
-        for entry in entries:
+        for entry in entries[: len(entries) if finish else complete]:
             if entry.key in done:
                 continue
-            if entry.key not in complete:
-                break  # later steps wait, so the CSV stays in step order
             rollouts, _ = read_step(entry)
             self.sink.write_step(entry.key, rollouts, entry.fingerprint())
             written += 1
             if self.report:
                 errored = sum(not r.ok for r in rollouts)
                 self.report(f"wrote {entry.key}: {len(rollouts)} rollouts ({errored} errored)")
+        if finish:
+            self.sink.flush_waiting()
         return written
 
     def run(self, interval: float = 5.0, idle_exit: float | None = None, until_step: int | None = None) -> None:
-        """Poll until killed, until `idle_exit` seconds pass with nothing new, or until
-        a train step >= `until_step` is written."""
+        """Poll until killed, until `idle_exit` seconds pass with nothing new (then what
+        is on disk is written, complete or not), or until a train step >= `until_step`
+        is written."""
         last_progress = time.monotonic()
         while True:
             if self.poll():
                 last_progress = time.monotonic()
-            last = self.sink.last_key
-            if until_step is not None and last is not None and last.split == "train" and last.step >= until_step:
+            written = self.sink.committed_keys
+            if until_step is not None and any(k.split == "train" and k.step >= until_step for k in written):
                 return
             if idle_exit is not None and time.monotonic() - last_progress >= idle_exit:
-                self.sink.flush_waiting()
+                self.poll(finish=True)
                 return
             time.sleep(interval)

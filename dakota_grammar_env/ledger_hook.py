@@ -67,7 +67,6 @@ class LedgerRecorder:
         self._to_log: list[tuple[StepKey, Mapping[str, Any]]] = []
         self.wandb_monitor = wandb_monitor
         self.pending: dict[StepKey, list[Rollout]] = {}
-        self.complete: set[StepKey] = set()
         self.last_kind = "train"
         self.enabled = True
 
@@ -82,17 +81,14 @@ class LedgerRecorder:
         self.pending.setdefault(key, []).extend(rollout_from_record(_episode_record(ep), key) for ep in batch)
 
     async def metrics(self, step: float) -> None:
-        self.complete.add(StepKey.of(self.last_kind, int(step)))
-        await self._write_ready()
+        """prime-rl has finished a step: write it (the order of these calls is the
+        order of metrics.jsonl's rows, which `ledger export` follows too)."""
+        await self._write(StepKey.of(self.last_kind, int(step)))
 
-    async def _write_ready(self) -> None:
-        """Write complete steps in order; a complete step waits for earlier open ones."""
-        for key in sorted(self.pending):
-            if key not in self.complete:
-                break
-            rollouts = self.pending.pop(key)
-            if key not in self.sink.committed_keys:  # else written before an orchestrator restart
-                self.sink.write_step(key, rollouts)
+    async def _write(self, key: StepKey) -> None:
+        rollouts = self.pending.pop(key, [])
+        if rollouts and key not in self.sink.committed_keys:  # else written before an orchestrator restart
+            self.sink.write_step(key, rollouts)
         await self._log_to_wandb()
 
     async def _log_to_wandb(self) -> None:
@@ -105,8 +101,8 @@ class LedgerRecorder:
             await self.wandb_monitor.log(data, step=key.step)
 
     async def finish(self) -> None:
-        self.complete.update(self.pending)
-        await self._write_ready()
+        for key in sorted(self.pending):
+            await self._write(key)
         self.sink.flush_waiting()
         await self._log_to_wandb()
 

@@ -9,8 +9,8 @@ the process died are dropped and written again. A committed step whose source fi
 since changed or vanished (prime-rl rewrote it on resume, or a fresh run replaced the
 old one) is rolled back with everything after it.
 
-`export`, `follow` and the prime-rl hook all write through this class, in `StepKey`
-order, so the same run always gives the same bytes.
+`export`, `follow` and the prime-rl hook all write through this class, in the order in
+which prime-rl finished the steps, so the same run always gives the same bytes.
 """
 
 from __future__ import annotations
@@ -54,6 +54,8 @@ class LedgerSink:
     run_id: str | None = None
     schema: LedgerSchema | None = None
     committed: list[Committed] = field(default_factory=list)
+    durable: bool = True
+    """fsync each step as it commits (export, which replaces files at the end, needs not)."""
     listeners: list[Callable[[StepKey, list[Rollout], dict[str, Any]], None]] = field(default_factory=list)
     """Called after each commit with the step, its rollouts and its means (W&B, progress)."""
     _waiting: list[tuple[StepKey, list[Rollout], list[int] | None]] = field(default_factory=list)
@@ -77,12 +79,6 @@ class LedgerSink:
     @property
     def committed_keys(self) -> set[StepKey]:
         return {entry.key for entry in self.committed} | {key for key, _, _ in self._waiting}
-
-    @property
-    def last_key(self) -> StepKey | None:
-        if self._waiting:
-            return self._waiting[-1][0]
-        return self.committed[-1].key if self.committed else None
 
     # --- opening ---------------------------------------------------------------------
 
@@ -157,11 +153,11 @@ class LedgerSink:
     # --- writing ---------------------------------------------------------------------
 
     def write_step(self, key: StepKey, rollouts: Sequence[Rollout], fingerprint: list[int] | None = None) -> None:
-        """Commit one complete step. Steps must come in `StepKey` order. A step seen
+        """Commit one complete step (rows follow the order of these calls). A step seen
         before any ledger exists (every rollout errored) waits until the ledger's
         columns are known, then is written first."""
-        if self.last_key is not None and key <= self.last_key:
-            raise RunError(f"{key} arrives after {self.last_key}; steps must come in order")
+        if key in self.committed_keys:
+            raise RunError(f"{key} is already in {self.steps_path}")
         if not rollouts:
             return
         run_ids = {r.run_id for r in rollouts}
@@ -201,12 +197,10 @@ class LedgerSink:
         new_file = not self.committed
         if new_file:
             self.directory.mkdir(parents=True, exist_ok=True)
-        self._append_text(
-            self.steps_path, csv_text(([self.schema.step_columns] if new_file else []) + [step_row]), new_file
-        )
-        self._append_text(
-            self.rollouts_path, csv_text(([self.schema.rollout_columns] if new_file else []) + rollout_rows), new_file
-        )
+        header = [self.schema.step_columns] if new_file else []
+        self._append_text(self.steps_path, csv_text([*header, step_row]), new_file, self.durable)
+        header = [self.schema.rollout_columns] if new_file else []
+        self._append_text(self.rollouts_path, csv_text([*header, *rollout_rows]), new_file, self.durable)
         self.committed.append(
             Committed(key, fingerprint, self.steps_path.stat().st_size, self.rollouts_path.stat().st_size)
         )
@@ -215,11 +209,12 @@ class LedgerSink:
             listener(key, rollouts, means)
 
     @staticmethod
-    def _append_text(path: Path, text: str, new_file: bool) -> None:
+    def _append_text(path: Path, text: str, new_file: bool, durable: bool = True) -> None:
         with path.open("w" if new_file else "a", encoding="utf-8", newline="") as handle:
             handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
 
     def _save_state(self) -> None:
         state: dict[str, Any] = {
@@ -234,6 +229,14 @@ class LedgerSink:
         temporary = self.state_path.with_suffix(".tmp")
         with temporary.open("w", encoding="utf-8") as handle:
             json.dump(state, handle)
-            handle.flush()
-            os.fsync(handle.fileno())
+            if self.durable:
+                handle.flush()
+                os.fsync(handle.fileno())
         os.replace(temporary, self.state_path)
+
+    def sync(self) -> None:
+        """Flush every file to disk (for a sink that was not `durable`)."""
+        for path in self.paths:
+            if path.exists():
+                with path.open("rb") as handle:
+                    os.fsync(handle.fileno())

@@ -41,7 +41,10 @@ TASK_FIELDS = ("task_id", "task_type", "difficulty")
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float))
+    return type(value) in _NUMBER_TYPES
+
+
+_NUMBER_TYPES = frozenset({int, float, bool})
 
 
 @dataclass(frozen=True)
@@ -123,12 +126,15 @@ class LedgerSchema:
 
 def cell(value: Any) -> str:
     """One CSV cell, formatted the same way every time."""
+    kind = type(value)
+    if kind is str:
+        return value
+    if kind is float:
+        return repr(value)
     if value is None:
         return ""
-    if isinstance(value, bool):
+    if kind is bool:
         return "1" if value else "0"
-    if isinstance(value, float):
-        return repr(value)
     return str(value)
 
 

@@ -62,12 +62,15 @@ class WandbTarget:
 
 
 def extremes_rows(rollouts: Sequence[Rollout], per_end: int = TABLE_ROWS) -> list[list[Any]]:
-    """The lowest- and highest-reward scored rollouts, for the eval table."""
+    """The lowest- and highest-reward scored rollouts, for the eval table (fewer than
+    2 x `per_end` rollouts: the lowest `per_end`, then the rest as the highest)."""
     scored = sorted(
         (r for r in rollouts if r.ledger is not None and isinstance(r.ledger.get("reward_scalar"), (int, float))),
         key=lambda r: (r.ledger["reward_scalar"], r.episode_id),  # type: ignore[index]
     )
-    chosen = [("lowest", r) for r in scored[:per_end]] + [("highest", r) for r in scored[::-1][:per_end]]
+    lowest = scored[:per_end]
+    highest = scored[max(per_end, len(scored) - per_end) :][::-1]  # never the same rollout twice
+    chosen = [("lowest", r) for r in lowest] + [("highest", r) for r in highest]
     return [
         [end, *(r.ledger.get(name, r.task.get("id") if name == "task_id" else None) for name in TABLE_COLUMNS[1:])]  # type: ignore[union-attr]
         for end, r in chosen

@@ -115,11 +115,14 @@ class RunLayout:
 
 
 def flatten(mapping: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
-    """Nested mappings as dotted keys (a foreign ledger's {"weights": {"char": 0.7}})."""
+    """Nested objects as dotted keys (a foreign ledger's {"weights": {"char": 0.7}});
+    records are parsed JSON, so nested objects are dicts."""
+    if not prefix and not any(type(value) is dict for value in mapping.values()):
+        return dict(mapping)  # the common case: our ledger is flat
     flat: dict[str, Any] = {}
     for key, value in mapping.items():
         name = f"{prefix}{key}"
-        if isinstance(value, Mapping):
+        if type(value) is dict:
             flat.update(flatten(value, f"{name}."))
         else:
             flat[name] = value
@@ -157,7 +160,7 @@ def rollout_from_record(record: Mapping[str, Any], key: StepKey, where: str = ""
     ledger = None
     for trace in record.get("traces") or []:
         found = (trace.get("info") or {}).get("ledger")
-        if isinstance(found, Mapping):
+        if isinstance(found, dict):
             ledger = flatten(found)
             break
     task = (record.get("task") or {}).get("data") or {}

@@ -50,23 +50,36 @@ def test_follow_writes_complete_steps_in_order_as_the_run_grows(tmp_path):
     for step in range(3, 10):
         writer.write_step(step, 9)
         follower.poll()
-    assert [str(e.key) for e in follower.sink.committed][:5] == [
+    assert [str(e.key) for e in follower.sink.committed][:5] == [  # the order of metrics.jsonl
         "train step 1", "train step 2", "train step 3", "eval step 3", "train step 4",
     ]  # fmt: skip
     assert followed(run) == exported(run, tmp_path)
 
 
-def test_a_complete_eval_step_waits_for_the_train_step_before_it(tmp_path):
+def test_steps_are_written_in_the_order_prime_rl_finished_them(tmp_path):
     run = tmp_path / "run"
     writer = RunWriter(run, rollouts_per_step=6, eval_every=1, eval_rollouts=3)
     writer.write_step(1, 2)
     rows = (run / "metrics.jsonl").read_text().splitlines(keepends=True)
-    (run / "metrics.jsonl").write_text(rows[1])  # only the eval row: train step 1 is still open
+    (run / "metrics.jsonl").write_text(rows[1])  # the (start-up) eval finished first
     follower = Follower.open(RunLayout.detect(run))
-    assert follower.poll() == 0
-    (run / "metrics.jsonl").write_text("".join(rows))
+    assert follower.poll() == 1
+    (run / "metrics.jsonl").write_text(rows[1] + rows[0])
+    assert follower.poll() == 1
+    assert [str(e.key) for e in follower.sink.committed] == ["eval step 1", "train step 1"]
+    assert followed(run) == exported(run, tmp_path)
+
+
+def test_on_idle_exit_what_is_on_disk_is_written_like_export(tmp_path):
+    run = tmp_path / "run"
+    write_run(run, 3, rollouts_per_step=6, eval_every=0)
+    rows = (run / "metrics.jsonl").read_text().splitlines(keepends=True)
+    (run / "metrics.jsonl").write_text("".join(rows[:2]))  # the run died during step 3
+    follower = Follower.open(RunLayout.detect(run))
     assert follower.poll() == 2
-    assert [str(e.key) for e in follower.sink.committed] == ["train step 1", "eval step 1"]
+    follower.run(interval=0.01, idle_exit=0.05)
+    assert len(follower.sink.committed) == 3
+    assert followed(run) == exported(run, tmp_path)
 
 
 def test_a_rewritten_step_is_rolled_back_and_written_again(tmp_path):
@@ -112,13 +125,13 @@ class CrashAt:
             raise Crash
         self.save_state(sink)
 
-    def patched_append_text(self, path: Path, text: str, new_file: bool) -> None:
+    def patched_append_text(self, path: Path, text: str, new_file: bool, durable: bool = True) -> None:
         if path.name.endswith("_rollouts.csv"):
             self.calls += 1
             if self.calls == self.n:
-                self.append_text(path, text[: len(text) // 2], new_file)
+                self.append_text(path, text[: len(text) // 2], new_file, durable)
                 raise Crash
-        self.append_text(path, text, new_file)
+        self.append_text(path, text, new_file, durable)
 
     def install(self, monkeypatch: pytest.MonkeyPatch) -> None:
         if self.where == "after_rows_before_state":

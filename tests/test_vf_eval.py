@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from test_ledger_export import assert_matches, recompute
 
 from dakota_grammar_env.ledger import verify_row
 from dakota_grammar_env.loading import read_tasks, shipped_data_path
@@ -95,3 +96,11 @@ def test_vf_eval_runs_the_taskset_and_every_trace_carries_its_ledger(stub_server
         assert rubric.score(reply, data["answer"], data["info"]).as_dict() == ledger
         rewards.append(reward)
     assert 1.0 in rewards and min(rewards) < 1.0  # the stub's gold and near-miss replies
+
+    # The same run, exported: per-step means that match a recomputation from its traces.
+    export = subprocess.run(
+        [str(BIN / "dakota-grammar"), "ledger", "export", str(tmp_path / "out"), "-q"], capture_output=True, text=True
+    )
+    assert export.returncode == 0, export.stderr
+    steps_csv = traces_file.parent / "wandb_analysis" / "reward_ledger.csv"
+    assert_matches(steps_csv, recompute(traces_file.parent, "vf-eval"))

@@ -1,0 +1,119 @@
+"""The thin prime-rl hook, against a stand-in that follows prime-rl's documented monitor
+interface, replaying real (fixture) and synthetic run directories."""
+
+from __future__ import annotations
+
+import csv
+import logging
+import shutil
+import sys
+import types
+
+import pytest
+from fake_prime_rl import installed, replay
+from synthetic_run import write_run
+from test_ledger_export import FIXTURES, copy_fixture, needs_fixtures
+
+pytest.importorskip("verifiers.v1")
+from verifiers.v1.utils.loaders import load_taskset
+
+from dakota_grammar_env.ledger_export import export_run
+from dakota_grammar_env.ledger_hook import register
+from dakota_grammar_env.ledger_sink import LedgerSink
+from dakota_grammar_env.run_records import RunLayout
+from dakota_grammar_env.taskset import DakotaGrammarTasksetConfig
+
+
+def load_with_hook() -> None:
+    load_taskset(DakotaGrammarTasksetConfig(id="dakota-grammar", ledger_hook=True, num_tasks=2)).load()
+
+
+def hook_matches_export(source, tmp_path) -> list:
+    """Replay `source` through the registry into a fresh output dir; compare with export."""
+    out = tmp_path / "orchestrator-out"
+    out.mkdir()
+    with installed(out) as monitors:
+        load_with_hook()
+        load_with_hook()  # train and eval sources both load the taskset: still one hook
+        assert sum(type(m).__name__ == "DakotaLedgerMonitor" for m in monitors.MONITORS) == 1
+        replay(monitors, source)
+        assert monitors.warnings == []
+        wandb_logged = [
+            (step, data) for step, data in monitors.MONITORS[0].logged if any(k.startswith("ledger/") for k in data)
+        ]
+    exported = tmp_path / "exported" / "reward_ledger.csv"
+    export_run(RunLayout.detect(source), exported)
+    hooked = LedgerSink(out / "wandb_analysis" / "reward_ledger.csv")
+    for mine, theirs in zip(hooked.paths[:2], LedgerSink(exported).paths[:2], strict=True):
+        assert mine.read_bytes() == theirs.read_bytes()
+    return wandb_logged
+
+
+@needs_fixtures
+def test_replaying_the_prime_rl_fixture_writes_what_export_writes(tmp_path):
+    logged = hook_matches_export(copy_fixture("run-HEAD", tmp_path), tmp_path)
+    assert [step for step, _ in logged] == [1, 1, 2, 3]  # eval 1 (start-up), train 1, 2, 3
+    assert "ledger/eval/reward_scalar" in logged[0][1]
+
+
+def test_replaying_a_synthetic_run_logs_the_csv_means_to_the_orchestrators_wandb(tmp_path):
+    run = tmp_path / "run"
+    write_run(run, 5, rollouts_per_step=10, eval_every=2, eval_rollouts=4)
+    logged = hook_matches_export(run, tmp_path)
+    with (tmp_path / "orchestrator-out" / "wandb_analysis" / "reward_ledger.csv").open() as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(logged) == len(rows)
+    for (step, data), row in zip(logged, rows, strict=True):
+        prefix = "ledger/" if row["split"] == "train" else "ledger/eval/"
+        assert step == int(row["step"])
+        assert data[f"{prefix}reward_scalar"] == float(row["reward_scalar"])
+        assert data[f"{prefix}w_affix"] == float(row["w_affix"])
+
+
+def test_without_prime_rl_the_hook_warns_once_and_stays_off(caplog, monkeypatch):
+    monkeypatch.setitem(sys.modules, "prime_rl", None)
+    with caplog.at_level(logging.WARNING, logger="dakota_grammar_env.ledger_hook"):
+        load_with_hook()
+    warnings = [r for r in caplog.records if "ledger hook not active" in r.getMessage()]
+    assert len(warnings) == 1 and "ledger follow" in warnings[0].getMessage()
+
+
+def test_an_unknown_monitor_interface_is_refused(tmp_path, caplog):
+    with installed(tmp_path) as monitors, caplog.at_level(logging.WARNING, logger="dakota_grammar_env.ledger_hook"):
+        base = types.ModuleType("prime_rl.monitors.base")
+
+        class OldMonitor:  # the v0.4-era synchronous interface
+            def log(self, data, step): ...
+
+        base.Monitor = OldMonitor
+        sys.modules["prime_rl.monitors.base"] = base
+        assert register() is False
+        assert not any(type(m).__name__ == "DakotaLedgerMonitor" for m in monitors.MONITORS)
+    assert "not the async method" in caplog.text
+
+
+def test_no_run_directory_known_means_no_hook(tmp_path, caplog):
+    with installed(tmp_path) as monitors, caplog.at_level(logging.WARNING, logger="dakota_grammar_env.ledger_hook"):
+        monitors.MONITORS[:] = [m for m in monitors.MONITORS if type(m).__name__ != "FileMonitor"]
+        assert register() is False
+    assert "file monitor off" in caplog.text
+
+
+def test_a_failure_inside_the_hook_disables_it_without_breaking_the_run(tmp_path, caplog):
+    out = tmp_path / "out"
+    out.mkdir()
+    run = tmp_path / "run"
+    write_run(run, 3, rollouts_per_step=6, eval_every=0)
+    with installed(out) as monitors, caplog.at_level(logging.WARNING, logger="dakota_grammar_env.ledger_hook"):
+        assert register() is True
+        shutil.rmtree(out)
+        out.write_text("a file where the run directory was")  # every write will now fail
+        replay(monitors, run)
+        assert monitors.warnings == []  # nothing reached prime-rl's error handling
+        hook = next(m for m in monitors.MONITORS if type(m).__name__ == "DakotaLedgerMonitor")
+        assert hook.recorder.enabled is False
+    assert caplog.text.count("ledger hook disabled after an error") == 1
+
+
+def test_fixtures_path_is_where_the_docs_say():
+    assert FIXTURES.name == "fixtures"
