@@ -83,6 +83,14 @@ FIELDS: tuple[str, ...] = (
 )
 """Every ledger row has exactly these fields, in this order."""
 
+TEXT_FIELDS = frozenset({
+    "ledger_version", "task_id", "task_type", "difficulty", "parse_method", "parse_error", "span",
+    "span_normalised", "matched_reference", "affix_required", "affix_labels_dropped", "rubric_signature",
+})  # fmt: skip
+NUMERIC_FIELDS: tuple[str, ...] = tuple(name for name in FIELDS if name not in TEXT_FIELDS)
+"""The fields that are numbers or booleans (or empty where a component does not apply):
+what the taskset reports as `ledger/<field>` metrics and the CSVs average per step."""
+
 
 class LedgerError(ValueError):
     """A ledger row whose reward does not follow from its own fields."""
@@ -203,11 +211,8 @@ class RewardLedger(Mapping[str, Any]):
 
     def numeric(self) -> dict[str, float]:
         """The numeric fields (booleans as 0/1), leaving out components that do not apply."""
-        return {
-            name: float(value)
-            for name, value in self._row.items()
-            if isinstance(value, (int, float)) and name != "ledger_version"
-        }
+        row = self._row
+        return {name: float(row[name]) for name in NUMERIC_FIELDS if row[name] is not None}
 
     def to_json(self) -> str:
         return json.dumps(self._row, ensure_ascii=False)

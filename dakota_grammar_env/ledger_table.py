@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from dakota_grammar_env.ledger import COMPONENTS, FIELDS, LEDGER_VERSION
+from dakota_grammar_env.ledger import COMPONENTS, FIELDS, LEDGER_VERSION, NUMERIC_FIELDS
 from dakota_grammar_env.run_records import Rollout
 
 STEP_BASE = ("run_id", "split", "step", "rollouts", "errored_rollouts", "scored_rollouts", "reward_with_errors")
@@ -59,27 +59,9 @@ class LedgerSchema:
     @classmethod
     def ours(cls) -> LedgerSchema:
         """This package's ledger (version `LEDGER_VERSION`)."""
-        numeric = (
-            "parse_ok",
-            "input_copied",
-            *(f"{p}_{s}" for p, _ in COMPONENTS for s in ("raw", "norm")),
-            *(w for _, w in COMPONENTS),
-            "affix_applicable",
-            "affix_realised",
-            "orthography_applicable",
-            "length_penalty_raw",
-            "length_penalty_norm",
-            "span_chars",
-            "reference_chars",
-            "span_words",
-            "reference_words",
-            "composite_predicted",
-            "partial_cap",
-            "reward_scalar",
-        )
         weighted = tuple((f"weighted_{w.removeprefix('w_')}", w, f"{p}_norm") for p, w in COMPONENTS)
         fields = tuple(f for f in FIELDS if f not in TASK_FIELDS and f != "ledger_version")
-        return cls(f"dakota-grammar/{LEDGER_VERSION}", fields, numeric, weighted)
+        return cls(f"dakota-grammar/{LEDGER_VERSION}", fields, NUMERIC_FIELDS, weighted)
 
     @classmethod
     def infer(cls, ledgers: Iterable[Mapping[str, Any]]) -> LedgerSchema | None:

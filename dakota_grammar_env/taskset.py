@@ -112,13 +112,9 @@ class DakotaGrammarTask(vf.Task[DakotaGrammarData, vf.State, DakotaGrammarTaskCo
     @vf.metric
     async def ledger(self, trace: vf.Trace) -> dict[str, float]:
         """The reward ledger: stored whole in trace.info, numeric fields as metrics."""
-        row = self.score_reply(trace.last_reply)
-        trace.info["ledger"] = row
-        return {
-            f"ledger/{name}": float(value)
-            for name, value in row.items()
-            if isinstance(value, (int, float)) and name != "ledger_version"
-        }
+        ledger = self.rubric.score_gold(trace.last_reply, self.rubric.gold(self.data.answer, self.data.info))
+        trace.info["ledger"] = ledger.as_dict()
+        return {f"ledger/{name}": value for name, value in ledger.numeric().items()}
 
     @vf.reward(weight=1.0)
     async def reward_scalar(self, trace: vf.Trace) -> float:
