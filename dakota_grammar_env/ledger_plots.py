@@ -250,6 +250,15 @@ def _with_shares(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     return shares
 
 
+DIFFICULTY_ORDER = ("easy", "medium", "hard", "advanced")
+
+
+def _group_rank(key: tuple[str, str]) -> tuple[str, int, str]:
+    """Difficulties in their natural order, other groups alphabetically."""
+    split, group = key
+    return split, DIFFICULTY_ORDER.index(group) if group in DIFFICULTY_ORDER else len(DIFFICULTY_ORDER), group
+
+
 def _breakdown_chart(rollouts: Sequence[Mapping[str, Any]], by: str, splits: Sequence[str], path: Path) -> Path | None:
     series = _grouped_means(rollouts, by)
     if not series:
@@ -259,7 +268,7 @@ def _breakdown_chart(rollouts: Sequence[Mapping[str, Any]], by: str, splits: Seq
         1, len(splits), figsize=(6.5 * len(splits), 4.2), squeeze=False, sharey=True, layout="constrained"
     )
     for ax, split in zip(axes[0], splits, strict=True):
-        for (row_split, group), points in sorted(series.items()):
+        for (row_split, group), points in sorted(series.items(), key=lambda item: _group_rank(item[0])):
             if row_split == split:
                 ax.plot([p[0] for p in points], [p[1] for p in points], marker="o", ms=2.5, label=group)
         ax.set_title(f"reward_scalar by {by.replace('_', ' ')} ({split})")

@@ -117,8 +117,8 @@ class RunLayout:
 def flatten(mapping: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     """Nested objects as dotted keys (a foreign ledger's {"weights": {"char": 0.7}});
     records are parsed JSON, so nested objects are dicts."""
-    if not prefix and not any(type(value) is dict for value in mapping.values()):
-        return dict(mapping)  # the common case: our ledger is flat
+    if not prefix and (mapping.get("ledger_version") is not None or dict not in set(map(type, mapping.values()))):
+        return dict(mapping)  # the common case: our ledger (versioned) is flat
     flat: dict[str, Any] = {}
     for key, value in mapping.items():
         name = f"{prefix}{key}"
