@@ -3,6 +3,7 @@
     dakota-grammar score [FILE|-]      one JSON ledger per input row, same order
     dakota-grammar probe [--data PATH] adversarial policies vs. the reward
     dakota-grammar ledger ...          export / follow / plot / snippet / report a run's ledger
+    dakota-grammar data ...            build the dataset; audit / clean task files
 
 Heavy libraries are imported only by the subcommands that need them.
 """
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from dakota_grammar_env import __version__
+from dakota_grammar_env.data_cli import DataCommandError, add_data_commands
 from dakota_grammar_env.gold import GoldError
 from dakota_grammar_env.ledger_cli import LedgerCommandError, add_ledger_commands
 from dakota_grammar_env.orthography import Folding
@@ -182,6 +184,7 @@ def build_parser() -> argparse.ArgumentParser:
     probe.set_defaults(func=cmd_probe)
 
     add_ledger_commands(commands)
+    add_data_commands(commands)
     return parser
 
 
@@ -190,8 +193,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.func(args)
-    except (CommandError, LedgerCommandError) as error:
-        command = " ".join(filter(None, [args.command, getattr(args, "ledger_command", None)]))
+    except (CommandError, LedgerCommandError, DataCommandError) as error:
+        command = " ".join(
+            filter(None, [args.command, getattr(args, "ledger_command", None), getattr(args, "data_command", None)])
+        )
         print(f"dakota-grammar {command}: error: {error}", file=sys.stderr)
         return 2
     except BrokenPipeError:

@@ -1,0 +1,87 @@
+"""`dakota-grammar data ...`: build the shipped dataset; audit and clean users' files."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+
+class DataCommandError(Exception):
+    """Printed without a traceback by the CLI."""
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from dakota_grammar_env.dataset import DATASET_FILE, build_dataset
+    from dakota_grammar_env.loading import DataError
+
+    start = time.perf_counter()
+    try:
+        out = Path(args.output) if args.output else None
+        path, tasks = build_dataset(out, seed=args.seed, lexicon_path=args.lexicon)
+    except (DataError, ValueError) as error:
+        raise DataCommandError(str(error)) from None
+    splits = {split: sum(t.split == split for t in tasks) for split in ("train", "test")}
+    print(
+        f"{len(tasks)} tasks ({splits['train']} train, {splits['test']} test) from "
+        f"{len({t.lemma for t in tasks})} lemmas in {time.perf_counter() - start:.2f} s"
+    )
+    print(f"wrote {path}" + ("" if out else f" (the shipped {DATASET_FILE})"))
+    return 0
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    from dakota_grammar_env.data_audit import audit, format_audit
+    from dakota_grammar_env.loading import DataError
+
+    try:
+        report = audit(Path(args.path))
+    except DataError as error:
+        raise DataCommandError(str(error)) from None
+    print(json.dumps(report.as_json(), ensure_ascii=False, indent=2) if args.json else format_audit(report))
+    return 0
+
+
+def cmd_clean(args: argparse.Namespace) -> int:
+    from dakota_grammar_env.data_clean import clean, format_clean
+    from dakota_grammar_env.loading import DataError
+
+    try:
+        report = clean(Path(args.path), Path(args.output))
+    except (DataError, ValueError) as error:
+        raise DataCommandError(str(error)) from None
+    print(format_clean(report))
+    print(f"wrote {args.output}", file=sys.stderr)
+    return 0
+
+
+def add_data_commands(commands: Any) -> None:
+    data = commands.add_parser(
+        "data",
+        help="build the shipped dataset; audit and clean task files",
+        description="Build the Riggs-cited dataset from data/lexicon.tsv and data/paradigms.toml, or check and "
+        "repair a task file in the project's or the Dakota1890 schema.",
+    )
+    sub = data.add_subparsers(dest="data_command", metavar="SUBCOMMAND", required=True)
+
+    build = sub.add_parser("build", help="generate the dataset from the lexicon and the paradigm rules")
+    build.add_argument("-o", "--output", help="where to write the JSONL (default: the package's shipped file)")
+    build.add_argument("--seed", type=int, default=0, help="the order of the tasks (default 0)")
+    build.add_argument("--lexicon", help="another lexicon TSV (default: the shipped data/lexicon.tsv)")
+    build.set_defaults(func=cmd_build)
+
+    audit = sub.add_parser(
+        "audit",
+        help="report a task file's defects: duplicates, conflicts, placeholder golds, leaks, non-NFC text, ...",
+    )
+    audit.add_argument("path", help="JSONL task file (project or Dakota1890 schema)")
+    audit.add_argument("--json", action="store_true", help="machine-readable output")
+    audit.set_defaults(func=cmd_audit)
+
+    clean = sub.add_parser("clean", help="write a repaired copy of a task file and say what each step changed")
+    clean.add_argument("path", help="JSONL task file (project or Dakota1890 schema)")
+    clean.add_argument("-o", "--output", required=True, help="where to write the repaired copy")
+    clean.set_defaults(func=cmd_clean)

@@ -1,0 +1,163 @@
+"""Inflect a lexicon entry by the paradigm rules of ``data/paradigms.toml``.
+
+Each rule there cites the § and page of Riggs (1893) that states it; the code here is
+the rule's mechanics, and every form it builds records the ids of the rules it used
+(a test checks those ids exist in the table). A form that would need a rule no page
+supports is not built at all: `inflect` returns None, and no task is made from it.
+For example the first person plural before a vowel (uŋk-) and negations of words whose
+final-vowel behaviour is unknown are skipped.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from dakota_grammar_env.lexicon import LexiconEntry
+
+VERBAL = ("active", "active-after", "y-verb", "stative", "stative-after")
+NOMINAL = ("possess-mi", "possess-mita")
+VOWELS = frozenset("aeiou")
+NEGATION = "ṡni"
+
+
+@dataclass(frozen=True)
+class Inflection:
+    """A built form: the answer text, its segmentation, and the rules behind it."""
+
+    label: str
+    form: str
+    morphemes: tuple[dict[str, Any], ...]
+    target_word: int
+    rules: tuple[str, ...]
+    complexity: int
+    """How many rule applications it takes (1 = one affix at the word's edge)."""
+
+    @property
+    def segmentation(self) -> str:
+        """The target word with its morphemes joined by hyphens (wa-kaġa, ma-wa-ni)."""
+        return "-".join(m["form"] for m in self.morphemes if m["role"] != "particle")
+
+
+@cache
+def paradigm_table(path: str | None = None) -> dict[str, Any]:
+    """The rules and person labels of ``data/paradigms.toml`` (or another file)."""
+    source = Path(path) if path else Path(str(resources.files("dakota_grammar_env").joinpath("data", "paradigms.toml")))
+    with source.open("rb") as handle:
+        table = tomllib.load(handle)
+    table["rules_by_id"] = {rule["id"]: rule for rule in table["rule"]}
+    return table
+
+
+def _morpheme(form: str, role: str, required: bool) -> dict[str, Any]:
+    return {"form": form, "role": role, "required": required}
+
+
+def _pronoun(entry: LexiconEntry, pronoun: str, suffix: str = "") -> tuple[str, tuple[dict[str, Any], ...]] | None:
+    """`pronoun` at the front, or inside after `entry.insert_at` letters; then `suffix`.
+    None where uŋ would meet a vowel (the uŋk- form is not in the cited pages)."""
+    stem, k = entry.lemma, entry.insert_at
+    if pronoun == "uŋ" and stem[k] in VOWELS:
+        return None
+    parts: list[dict[str, Any]] = []
+    if k:
+        parts.append(_morpheme(stem[:k], "stem", False))
+    parts.append(_morpheme(pronoun, "infix" if k else "prefix", True))
+    parts.append(_morpheme(stem[k:], "stem", False))
+    if suffix:
+        parts.append(_morpheme(suffix, "suffix", True))
+    return "".join(p["form"] for p in parts), tuple(parts)
+
+
+def _y_verb(entry: LexiconEntry, replacement: str, suffix: str = "") -> tuple[str, tuple[dict[str, Any], ...]]:
+    parts = [_morpheme(replacement, "prefix", True), _morpheme(entry.lemma[1:], "stem", False)]
+    if suffix:
+        parts.append(_morpheme(suffix, "suffix", True))
+    return "".join(p["form"] for p in parts), tuple(parts)
+
+
+_ACTIVE = {"1sg": ("wa", ""), "2sg": ("ya", ""), "1du": ("uŋ", ""), "1pl": ("uŋ", "pi"), "2pl": ("ya", "pi")}
+_STATIVE = {"1sg": ("ma", ""), "2sg": ("ni", ""), "1du": ("uŋ", ""), "1pl": ("uŋ", "pi"), "2pl": ("ni", "pi")}
+_Y_VERB = {"1sg": ("md", ""), "2sg": ("d", ""), "2pl": ("d", "pi")}
+_POSSESSIVE = {"possess-mi": {"my": "mi", "thy": "ni"}, "possess-mita": {"my": "mita", "thy": "nita", "his": "ta"}}
+
+
+def _rules_for(entry: LexiconEntry, label: str) -> tuple[str, ...]:
+    rules: list[str] = []
+    if entry.paradigm == "y-verb":
+        rules.append("y-verbs")
+    elif label in ("1sg", "2sg", "2pl"):
+        rules.append("stative-pronouns" if entry.paradigm.startswith("stative") else "active-pronouns")
+    if label in ("1du", "1pl"):
+        rules.append("dual-and-plural")
+    if label in ("1pl", "2pl", "3pl"):
+        rules.append("plural-termination")
+    if entry.insert_at and label != "3pl":
+        rules.append("pronoun-inside")
+    return tuple(dict.fromkeys(rules))
+
+
+def inflect(entry: LexiconEntry, label: str) -> Inflection | None:
+    """The form of `entry` for a person label (1sg 2sg 1du 1pl 2pl 3pl), a possessor
+    (my thy his) or a negation (3sg.neg 1sg.neg); None when no cited rule builds it."""
+    if label.endswith(".neg"):
+        return _negate(entry, label.removesuffix(".neg"))
+    if entry.paradigm in NOMINAL:
+        return _possess(entry, label)
+    if entry.paradigm not in VERBAL:
+        return None
+    built: tuple[str, tuple[dict[str, Any], ...]] | None
+    if label == "3pl":
+        built = entry.lemma + "pi", (_morpheme(entry.lemma, "stem", False), _morpheme("pi", "suffix", True))
+    elif entry.paradigm == "y-verb":
+        if label not in _Y_VERB:
+            return None
+        built = _y_verb(entry, *_Y_VERB[label])
+    else:
+        table = _STATIVE if entry.paradigm.startswith("stative") else _ACTIVE
+        if label not in table:
+            return None
+        built = _pronoun(entry, *table[label])
+    if built is None:
+        return None
+    form, morphemes = built
+    required = sum(m["required"] for m in morphemes)
+    complexity = required + bool(entry.insert_at and label != "3pl") + (entry.paradigm == "y-verb")
+    return Inflection(label, form, morphemes, 0, _rules_for(entry, label), complexity)
+
+
+def _possess(entry: LexiconEntry, label: str) -> Inflection | None:
+    prefix = _POSSESSIVE[entry.paradigm].get(label)
+    if prefix is None:
+        return None
+    rules = ["possessive-mi" if entry.paradigm == "possess-mi" else "possessive-mita"]
+    complexity = 1
+    if entry.paradigm == "possess-mita" and entry.lemma[0] in ("o", "i"):
+        prefix = prefix[:-1]  # mita- > mit- before o and i
+        complexity += 1
+    morphemes = (_morpheme(prefix, "prefix", True), _morpheme(entry.lemma, "stem", False))
+    return Inflection(label, prefix + entry.lemma, morphemes, 0, tuple(rules), complexity)
+
+
+def _negate(entry: LexiconEntry, person: str) -> Inflection | None:
+    if entry.paradigm not in VERBAL:
+        return None
+    base = inflect(entry, person) if person != "3sg" else None
+    if person != "3sg" and base is None:
+        return None
+    word = base.form if base else entry.lemma
+    rules = [*(base.rules if base else ()), "negation"]
+    complexity = (base.complexity if base else 0) + 1
+    if word.endswith("a"):
+        if entry.ablaut == "":
+            return None  # whether the final a changes is not known for this word
+        if entry.ablaut == "e":
+            word = word[:-1] + "e"
+            rules.append("final-a-to-e")
+            complexity += 1
+    morphemes = (_morpheme(NEGATION, "particle", True),)
+    return Inflection(f"{person}.neg", f"{word} {NEGATION}", morphemes, 1, tuple(rules), complexity)

@@ -1,0 +1,136 @@
+"""The generator's mechanics, on a small lexicon written here: the paradigm rules build
+the forms Riggs prints, difficulty follows the rules used, and no task leaks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from dakota_grammar_env.generator import GeneratorConfig, generate, write_dataset
+from dakota_grammar_env.lexicon import read_lexicon
+from dakota_grammar_env.loading import DataError, read_tasks
+from dakota_grammar_env.orthography import normalize
+from dakota_grammar_env.paradigms import inflect, paradigm_table
+from dakota_grammar_env.rubric import DakotaGrammarRubric
+
+HEADER = "lemma\tglosses\tpos\tclass\tablaut\tsection\tpage\tsource\tattested\tnote\n"
+ROWS = [
+    "kaġa\tto make | to do\tverb\tactive\tno\t§ 15\t9\triggs-page\t1sg=wakaġa; 2pl=yakaġapi\t",
+    "mani\tto walk\tverb\tactive-after:2\t\t§ 92\t42\triggs-page\t\t",
+    "amani\tto walk on\tverb\tactive-after:3\t\t§ 92\t42\triggs-page\t1sg=amawani\t",
+    "ya\tto go\tverb\ty-verb\te\t§ 184\t60\triggs-page\t1sg=mda; 2sg=da; 1sg.neg=mde ṡni\t",
+    "waṡte\tgood | to be good\tadjective\tstative\tno\t§ 54\t28\triggs-page\t2sg=niwaṡte; 2pl=niwaṡtepi\t",
+    "ṭa\tto die\tverb\tstative\t\t§ 54\t28\triggs-page\t1sg=maṭa; 2sg=niṭa\t",
+    "nape\thand\tnoun\tpossess-mi\t\t§ 130\t53\triggs-page\tthy=ninape\t",
+    "oyate\tpeople | nation\tnoun\tpossess-mita\t\t§ 30\t16\triggs-page\t\t",
+    "tawa\this own\tpronoun\tnone\t\t§ 105\t46\triggs-page\t\t",
+    "maka\tearth\tnoun\tnone\t\t§ 61\t32\triggs-page\t\t",
+    "wićaṡta\tman\tnoun\tpossess-mita\t\t§ 30\t16\triggs-page\t\t",
+    "ćaŋ\twood\tnoun\tnone\t\t§ 91\t42\triggs-page\t\t",
+    "ećoŋ\tto do\tverb\tactive\t\t§ 104\t46\triggs-page\t\t",
+]
+
+
+def lexicon_file(tmp_path: Path, rows: list[str] = ROWS) -> Path:
+    path = tmp_path / "lexicon.tsv"
+    path.write_text(HEADER + "\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+def test_the_rules_build_every_form_the_lexicon_says_riggs_prints(tmp_path):
+    for entry in read_lexicon(lexicon_file(tmp_path)):
+        for label, form in entry.attested.items():
+            built = inflect(entry, label)
+            assert built is not None and built.form == form, (entry.lemma, label)
+
+
+def test_forms_and_segmentations(tmp_path):
+    entries = {e.lemma: e for e in read_lexicon(lexicon_file(tmp_path))}
+    assert inflect(entries["mani"], "1sg").segmentation == "ma-wa-ni"
+    assert inflect(entries["kaġa"], "1pl").form == "uŋkaġapi"
+    assert inflect(entries["amani"], "1du").form == "amauŋni"
+    assert inflect(entries["ećoŋ"], "1du") is None  # uŋ before a vowel needs uŋk-, which no cited page shows
+    assert inflect(entries["oyate"], "my").form == "mitoyate"  # mita- loses its a before o
+    assert inflect(entries["wićaṡta"], "his").form == "tawićaṡta"
+    assert inflect(entries["ṭa"], "3sg.neg") is None  # whether ṭa changes before ṡni is not known
+    assert inflect(entries["kaġa"], "3sg.neg").form == "kaġa ṡni"
+    assert inflect(entries["maka"], "1sg") is None
+
+
+def test_every_rule_a_form_uses_is_cited_in_the_table(tmp_path):
+    table = paradigm_table()
+    for rule in table["rule"]:
+        assert rule["section"] and isinstance(rule["page"], int) and rule["says"]
+    for task in generate(read_lexicon(lexicon_file(tmp_path))):
+        for citation in task.source["rules"]:
+            assert citation.split(" (")[0] in table["rules_by_id"]
+
+
+def test_tasks_are_deterministic_split_by_lemma_and_leak_free(tmp_path):
+    lexicon = read_lexicon(lexicon_file(tmp_path))
+    config = GeneratorConfig(seed=4, test_fraction=0.3)
+    first, second = generate(lexicon, config), generate(lexicon, config)
+    assert [t.task_id for t in first] == [t.task_id for t in second]
+    assert (
+        write_dataset(first, tmp_path / "a.jsonl").read_bytes()
+        == write_dataset(second, tmp_path / "b.jsonl").read_bytes()
+    )
+    assert [t.task_id for t in generate(lexicon, GeneratorConfig(seed=5, test_fraction=0.3))] != [
+        t.task_id for t in first
+    ]
+    assert len({t.task_id for t in first}) == len(first)
+    test_lemmas = {t.lemma for t in first if t.split == "test"}
+    assert test_lemmas
+    for task in first:
+        assert normalize(task.answer) not in normalize(task.prompt)
+        if task.split == "train":
+            text = normalize(" ".join([task.prompt, task.answer, *task.accepted]))
+            assert not [lemma for lemma in test_lemmas if normalize(lemma) in text], task.task_id
+
+
+def test_difficulty_counts_rule_applications(tmp_path):
+    tasks = {(t.lemma, t.task_type, t.source["form"]): t for t in generate(read_lexicon(lexicon_file(tmp_path)))}
+    assert tasks[("kaġa", "conjugate", "1sg")].difficulty == "easy"
+    assert tasks[("kaġa", "conjugate", "2pl")].difficulty == "medium"
+    assert tasks[("mani", "conjugate", "1sg")].difficulty == "medium"  # the pronoun goes inside
+    assert tasks[("ya", "negate", "1sg.neg")].difficulty == "hard"  # y-verb, final a to e, ṡni
+    assert tasks[("maka", "dakota_to_english", "gloss")].difficulty == "easy"
+
+
+def test_the_built_file_loads_and_every_gold_scores_one(tmp_path):
+    path = write_dataset(generate(read_lexicon(lexicon_file(tmp_path))), tmp_path / "tasks.jsonl")
+    rubric = DakotaGrammarRubric()
+    for task in read_tasks(path).tasks:
+        assert rubric.score(f"Answer: {task.answer}", task.answer, task.info()).reward_scalar == 1.0
+
+
+def test_config_validates_itself():
+    with pytest.raises(ValueError, match="test_fraction"):
+        GeneratorConfig(test_fraction=1.0)
+    with pytest.raises(ValueError, match="families"):
+        GeneratorConfig(families=("translate",))
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        ("kaġa\tto make\tverb\tactive-after:9\t\t§ 15\t9\triggs-page\t\t", "needs :k"),
+        ("kaġa\tto make\tverb\tactive\tmaybe\t§ 15\t9\triggs-page\t\t", "ablaut"),
+        ("kaġa\tto make\tverb\tactive\t\t§ 15\tnine\triggs-page\t\t", "page"),
+        ("kaġa\tto make\tverb\tactive\t\t§ 15\t9\triggs-page\tfirst=wakaġa\t", "attested"),
+        ("kaġa\tto make\tnoun-ish\tactive\t\t§ 15\t9\triggs-page\t\t", "pos"),
+        ("KAĠA!\tto make\tverb\tactive\t\t§ 15\t9\triggs-page\t\t", "alphabet"),
+        ("maka\tto make\tverb\ty-verb\t\t§ 15\t9\triggs-page\t\t", "y-verb begins"),
+        ("kaġa\tto make\tverb\tactive\t\t§ 15\t9", "columns"),
+    ],
+)
+def test_a_bad_lexicon_line_names_file_line_and_column(tmp_path, row, message):
+    with pytest.raises(DataError, match=message) as error:
+        read_lexicon(lexicon_file(tmp_path, [ROWS[1], row]))
+    assert "lexicon.tsv:3" in str(error.value)
+
+
+def test_duplicate_lemmas_are_refused(tmp_path):
+    with pytest.raises(DataError, match="already on line 2"):
+        read_lexicon(lexicon_file(tmp_path, [ROWS[0], ROWS[0]]))
