@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from dakota_grammar_env.gold import GoldError, build_gold
-from dakota_grammar_env.loading import DataError, _dakota1890_task, _project_task, is_placeholder, json_objects
+from dakota_grammar_env.loading import DataError, is_placeholder, json_objects, row_schema, task_from_row
 from dakota_grammar_env.orthography import RIGGS_LETTERS, normalize
 
 DAKOTA1890 = "dakota1890"
@@ -98,11 +98,6 @@ class AuditReport:
         return data
 
 
-def row_schema(row: dict[str, Any]) -> str:
-    """The schema a row is written in: Dakota1890 rows have an `info` object."""
-    return DAKOTA1890 if "info" in row else PROJECT
-
-
 def read_objects(path: Path) -> tuple[str, list[tuple[int, dict[str, Any]]]]:
     """The file's schema (that of most of its rows) and its (line, object) pairs.
 
@@ -126,7 +121,7 @@ def inspect_row(row: dict[str, Any], line: int, schema: str, label: str) -> RowF
     if row_schema(row) != schema:
         return RowFacts(line, row, f"{where}: a {row_schema(row)} row in a {schema} file")
     try:
-        task = _dakota1890_task(row, where) if schema == DAKOTA1890 else _project_task(row, where)
+        task = task_from_row(row, where)
     except DataError as error:
         return RowFacts(line, row, str(error))
     facts = RowFacts(
@@ -164,7 +159,8 @@ def contains_gold(prompt: str, gold: str) -> bool:
     start = prompt.find(gold)
     while start >= 0:
         end = start + len(gold)
-        if (start == 0 or not _is_word_char(prompt[start - 1])) and (end == len(prompt) or not _is_word_char(prompt[end])):
+        before = start == 0 or not _is_word_char(prompt[start - 1])
+        if before and (end == len(prompt) or not _is_word_char(prompt[end])):
             return True
         start = prompt.find(gold, start + 1)
     return False
@@ -192,7 +188,8 @@ def strings(value: Any) -> Iterator[str]:
 
 def is_nfc(value: Any) -> bool:
     """Whether every string inside a JSON value is in NFC."""
-    return all(text.isascii() or unicodedata.is_normalized("NFC", text) for text in strings(value))
+    text = "\n".join(strings(value))  # a newline composes with nothing: one check covers every piece
+    return text.isascii() or unicodedata.is_normalized("NFC", text)
 
 
 def letter_variants(texts: Iterable[str]) -> dict[str, dict[str, int]]:

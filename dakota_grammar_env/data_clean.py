@@ -109,8 +109,8 @@ def nfc(value: Any) -> Any:
 
 
 def strip_leaks(prompt: str, gold: str) -> str:
-    """The prompt without the labelled lines that hold the normalised gold (blank lines
-    left doubled by a removal are closed up); unchanged if that would empty it."""
+    """The prompt without the labelled lines that hold the normalised gold, runs of blank
+    lines then closed up; unchanged if nothing is removed or the removal would empty it."""
     lines = prompt.split("\n")
     kept = [line for line in lines if not (LEAK_LABEL.match(line) and contains_gold(normalize(line), gold))]
     if len(kept) == len(lines):
@@ -137,6 +137,16 @@ def _union(first: Any, other: Any) -> Any:
         if page not in unique:
             unique.append(page)
     return unique
+
+
+def _keep(facts: list[RowFacts], step: StepCount, keep: Callable[[RowFacts], bool]) -> list[RowFacts]:
+    kept = []
+    for fact in facts:
+        if keep(fact):
+            kept.append(fact)
+        else:
+            step.note(fact.line, dropped=True)
+    return kept
 
 
 def _drop_conflicts(facts: list[RowFacts], step: StepCount) -> list[RowFacts]:
@@ -274,16 +284,6 @@ def clean(path: str | Path, out_path: str | Path) -> CleanReport:
     report.rows_out = len(facts)
     _write_atomically([fact.row for fact in facts], out)
     return report
-
-
-def _keep(facts: list[RowFacts], step: StepCount, keep: Callable[[RowFacts], bool]) -> list[RowFacts]:
-    kept = []
-    for fact in facts:
-        if keep(fact):
-            kept.append(fact)
-        else:
-            step.note(fact.line, dropped=True)
-    return kept
 
 
 def format_clean(report: CleanReport) -> str:

@@ -173,6 +173,16 @@ def _dakota1890_task(row: dict[str, Any], where: str) -> GrammarTask:
     )
 
 
+def row_schema(row: dict[str, Any]) -> str:
+    """'dakota1890' for a row with an `info` object, else 'project'."""
+    return "dakota1890" if "info" in row else "project"
+
+
+def task_from_row(row: dict[str, Any], where: str) -> GrammarTask:
+    """One parsed row as a task, in either schema; a bad field is a `DataError`."""
+    return _dakota1890_task(row, where) if row_schema(row) == "dakota1890" else _project_task(row, where)
+
+
 def read_tasks(path: str | Path, skip_placeholders: bool = False, skip_duplicates: bool = False) -> LoadedDataset:
     """Load every task of a JSONL file (either schema), checking each row and its gold.
 
@@ -188,9 +198,8 @@ def read_tasks(path: str | Path, skip_placeholders: bool = False, skip_duplicate
     with path.open(encoding="utf-8") as handle:
         for number, row in json_objects(handle, str(path)):
             where = f"{path}:{number}"
-            schema = "dakota1890" if "info" in row else "project"
-            schemas.add(schema)
-            task = _dakota1890_task(row, where) if schema == "dakota1890" else _project_task(row, where)
+            schemas.add(row_schema(row))
+            task = task_from_row(row, where)
             if is_placeholder(task.answer):
                 if not skip_placeholders:
                     raise DataError(f"{where}: placeholder gold answer {task.answer!r}")
