@@ -85,7 +85,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
-    bench("shipped starter data", probe_inputs(shipped_data_path(), skip=False), args.repeats)
+    bench("shipped dataset", probe_inputs(shipped_data_path(), skip=False), args.repeats)
     if REFERENCE.is_file():
         bench("Dakota1890 reference data (easy)", probe_inputs(REFERENCE, skip=True), args.repeats)
     else:

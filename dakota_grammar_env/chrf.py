@@ -46,22 +46,27 @@ class CharF:
 
     def sentence_score(self, hypothesis: str, references: Sequence[str]) -> float:
         """The best chrF of `hypothesis` against any of `references` (0 when none)."""
-        return max((self.score_pair(hypothesis, ref) for ref in references), default=0.0)
+        return max(self.scores(hypothesis, references), default=0.0)
 
     def score_pair(self, hypothesis: str, reference: str) -> float:
+        return self.scores(hypothesis, (reference,))[0]
+
+    def scores(self, hypothesis: str, references: Sequence[str]) -> list[float]:
+        """chrF of `hypothesis` against each reference (its n-grams are counted once)."""
         hyp = "".join(hypothesis.split())
-        ref = "".join(reference.split())
+        hyp_counts = _ngram_counts(hyp, self.char_order) if hyp else None
+        return [self._score(hyp, hyp_counts, "".join(reference.split())) for reference in references]
+
+    def _score(self, hyp: str, hyp_counts: Counter | None, ref: str) -> float:
         if hyp == ref:
             return 100.0 if hyp else 0.0
-        if not hyp or not ref:
+        if hyp_counts is None or not ref:
             return 0.0
-        hyp_counts = _ngram_counts(hyp, self.char_order)
         ref_counts = _reference_counts(ref, self.char_order)
+        small, large = (hyp_counts, ref_counts) if len(hyp_counts) <= len(ref_counts) else (ref_counts, hyp_counts)
         matches = [0] * (self.char_order + 1)
-        if len(hyp_counts) > len(ref_counts):
-            hyp_counts, ref_counts = ref_counts, hyp_counts
-        for gram, count in hyp_counts.items():
-            other = ref_counts.get(gram)
+        for gram, count in small.items():
+            other = large.get(gram)
             if other:
                 matches[len(gram)] += count if count < other else other
         precision_sum = recall_sum = 0.0

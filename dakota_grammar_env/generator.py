@@ -28,14 +28,23 @@ from pathlib import Path
 
 from dakota_grammar_env.lexicon import LexiconEntry
 from dakota_grammar_env.orthography import normalize
-from dakota_grammar_env.paradigms import VERBAL, Inflection, inflect, paradigm_table
+from dakota_grammar_env.paradigms import Inflection, form_for, paradigm_table
 from dakota_grammar_env.tasks import GrammarTask
 
-FAMILIES = ("conjugate", "pluralize", "negate", "possess", "segment", "dakota_to_english", "english_to_dakota")
+FAMILIES = (
+    "conjugate", "pluralize", "negate", "possess", "segment", "analyze", "dakota_to_english", "english_to_dakota",
+)  # fmt: skip
 CONJUGATE_LABELS = ("1sg", "2sg", "1du", "1pl", "2pl")
-NEGATE_LABELS = ("3sg.neg", "1sg.neg")
+NEGATE_LABELS = ("3sg.neg", "1sg.neg", "2sg.neg", "1du.neg", "1pl.neg", "2pl.neg", "3pl.neg")
 POSSESS_LABELS = ("my", "thy", "his")
-SEGMENT_LABELS = ("1sg", "2pl")
+SEGMENT_LABELS = (*CONJUGATE_LABELS, "3pl", *POSSESS_LABELS)
+ANALYZE_LABELS = (*CONJUGATE_LABELS, "3pl")
+FORM_FAMILIES = ("conjugate", "pluralize", "negate", "possess")
+"""Families whose answer is the inflected form (so its morphemes say which affixes it needs)."""
+PERSON_NAMES = {
+    "1sg": "first person singular", "2sg": "second person singular", "1du": "first person dual",
+    "1pl": "first person plural", "2pl": "second person plural", "3pl": "third person plural",
+}  # fmt: skip
 ANSWER_LINE = "End your reply with a line 'Answer: <form>'."
 
 
@@ -96,21 +105,27 @@ def _drafts(entry: LexiconEntry, lexicon_by_gloss: dict[str, list[str]], familie
     lemma, gloss = entry.lemma, _verb_gloss(entry)
     if "conjugate" in families:
         for label in CONJUGATE_LABELS:
-            if (found := inflect(entry, label)) is not None:
+            if (found := form_for(entry, label)) is not None:
                 prompt = (
                     f"Conjugate the Dakota {entry.pos} {lemma} ({gloss}) for {_describe(label)}.\n"
                     f"Give the Dakota form in Riggs' orthography. {ANSWER_LINE}"
                 )
                 yield _Draft("conjugate", label, entry, prompt, found.form, base_form=lemma, inflection=found)
-    if "pluralize" in families and (found := inflect(entry, "3pl")) is not None:
+    if "pluralize" in families and (found := form_for(entry, "3pl")) is not None:
         prompt = (
             f"Give the third person plural (they) of the Dakota {entry.pos} {lemma} ({gloss}), "
             f"with the plural termination.\nGive the Dakota form in Riggs' orthography. {ANSWER_LINE}"
         )
         yield _Draft("pluralize", "3pl", entry, prompt, found.form, base_form=lemma, inflection=found)
+    elif "pluralize" in families and (found := form_for(entry, "pl")) is not None:
+        prompt = (
+            f"Give the plural of the Dakota {entry.pos} {lemma} ({gloss}).\n"
+            f"Give the Dakota form in Riggs' orthography. {ANSWER_LINE}"
+        )
+        yield _Draft("pluralize", "pl", entry, prompt, found.form, base_form=lemma, inflection=found)
     if "negate" in families:
         for label in NEGATE_LABELS:
-            if (found := inflect(entry, label)) is not None:
+            if (found := form_for(entry, label)) is not None:
                 person = label.removesuffix(".neg")
                 subject = "the third person singular (he or she)" if person == "3sg" else _describe(person)
                 prompt = (
@@ -120,20 +135,30 @@ def _drafts(entry: LexiconEntry, lexicon_by_gloss: dict[str, list[str]], familie
                 yield _Draft("negate", label, entry, prompt, found.form, base_form=lemma, inflection=found)
     if "possess" in families:
         for label in POSSESS_LABELS:
-            if (found := inflect(entry, label)) is not None:
+            if (found := form_for(entry, label)) is not None:
                 prompt = (
                     f"Give the Dakota for '{_describe(label).split(' (')[0]} {entry.gloss}', adding the possessive "
                     f"prefix to the noun {lemma}.\nGive the Dakota form in Riggs' orthography. {ANSWER_LINE}"
                 )
                 yield _Draft("possess", label, entry, prompt, found.form, base_form=lemma, inflection=found)
-    if "segment" in families and entry.paradigm in VERBAL:
+    if "segment" in families:
         for label in SEGMENT_LABELS:
-            if (found := inflect(entry, label)) is not None:
+            if (found := form_for(entry, label)) is not None and found.morphemes:
                 prompt = (
                     f"Segment the Dakota form {found.form} (from {lemma}, {gloss}) into its morphemes.\n"
                     f"Write the morphemes in Riggs' orthography, joined by hyphens. {ANSWER_LINE}"
                 )
                 yield _Draft("segment", label, entry, prompt, found.segmentation, base_form=None, inflection=found)
+    if "analyze" in families:
+        for label in ANALYZE_LABELS:
+            if (found := form_for(entry, label)) is not None and found.form != lemma:
+                prompt = (
+                    f"The Dakota form {found.form} comes from {lemma} ({gloss}). Which person and number does it "
+                    f"mark: first, second or third person; singular, dual or plural?\nAnswer in words. {ANSWER_LINE}"
+                )
+                answer = PERSON_NAMES[label]
+                accepted = (label, answer.replace("first", "1st").replace("second", "2nd").replace("third", "3rd"))
+                yield _Draft("analyze", label, entry, prompt, answer, accepted, base_form=None, inflection=found)
     if "dakota_to_english" in families:
         accepted = [*entry.glosses[1:]]
         accepted += [g.removeprefix("to ") for g in entry.glosses if g.startswith("to ")]
@@ -206,13 +231,13 @@ def generate(lexicon: Sequence[LexiconEntry], config: GeneratorConfig = Generato
             base_form=d.base_form,
             lemma=d.entry.lemma,
             gloss=d.entry.gloss,
-            morphemes=tuple(d.inflection.morphemes) if d.inflection and d.family != "segment" else None,
-            target_word=d.inflection.target_word if d.inflection and d.family != "segment" else 0,
+            morphemes=tuple(d.inflection.morphemes) if d.inflection and d.family in FORM_FAMILIES else None,
+            target_word=d.inflection.target_word if d.inflection and d.family in FORM_FAMILIES else 0,
             split="test" if d.entry.lemma in test else "train",
             source={
                 "work": "Riggs 1893",
                 "lexicon": d.entry.citation,
-                "rules": [_rule_citation(rule) for rule in d.rules],
+                "rules": [_rule_citation(rule, d.entry) for rule in d.rules],
                 "form": d.label,
             },
         )
@@ -223,9 +248,13 @@ def generate(lexicon: Sequence[LexiconEntry], config: GeneratorConfig = Generato
     return tasks
 
 
-def _rule_citation(rule_id: str) -> str:
+def _rule_citation(rule_id: str, entry: LexiconEntry) -> str:
+    """'rule-id (§ n, p. N)'; a form taken as printed cites the lexicon entry's page."""
+    if rule_id == "printed":
+        return f"printed ({entry.citation.removeprefix('Riggs 1893 ')})"
     rule = paradigm_table()["rules_by_id"][rule_id]
-    return f"{rule_id} ({rule['section']}, p. {rule['page']})"
+    where = f"{rule['section']}, p. {rule['page']}" if rule["section"] else f"p. {rule['page']}"
+    return f"{rule_id} ({where})"
 
 
 def task_row(task: GrammarTask) -> dict:

@@ -81,8 +81,8 @@ def _parse(path: Path, line: int, row: dict[str, str]) -> LexiconEntry:
         insert_at = int(after)
     elif after:
         raise fail("class", f"{row['class']!r}: only the *-after classes take :k")
-    if paradigm == "y-verb" and not lemma.startswith(("ya", "yu")):
-        raise fail("class", f"a y-verb begins with ya or yu, not {lemma!r}")
+    if paradigm == "y-verb" and not lemma.startswith(("ya", "yu", "yo")):
+        raise fail("class", f"a y-verb begins with ya, yu or yo, not {lemma!r}")
     if row["ablaut"] not in ABLAUT:
         raise fail("ablaut", f"{row['ablaut']!r} is not one of {list(ABLAUT)}")
     if not row["page"].strip().isdigit():

@@ -28,7 +28,7 @@ from dakota_grammar_env.gold import GoldError, build_gold, content_id
 from dakota_grammar_env.orthography import normalize
 from dakota_grammar_env.tasks import SPLITS, GrammarTask
 
-DEFAULT_DATASET = "starter_tasks.jsonl"
+DEFAULT_DATASET = "dakota_grammar_tasks.jsonl"
 """The shipped file the taskset loads when no path is given."""
 
 PROJECT_REQUIRED = ("id", "task_type", "difficulty", "prompt", "answer")

@@ -1,11 +1,14 @@
-"""Inflect a lexicon entry by the paradigm rules of ``data/paradigms.toml``.
+"""Inflect a lexicon entry: the forms Riggs prints first, the paradigm rules after.
 
-Each rule there cites the § and page of Riggs (1893) that states it; the code here is
-the rule's mechanics, and every form it builds records the ids of the rules it used
-(a test checks those ids exist in the table). A form that would need a rule no page
-supports is not built at all: `inflect` returns None, and no task is made from it.
-For example the first person plural before a vowel (uŋk-) and negations of words whose
-final-vowel behaviour is unknown are skipped.
+`form_for` returns the form the lexicon says Riggs prints for that word and person
+(irregular verbs, possessed nouns that change their final vowel, ...), and only where
+none is printed the form `inflect` builds by the rules of ``data/paradigms.toml``. Each
+rule there cites the page of Riggs (1893) that states it; the code here is the rule's
+mechanics, and every form records the ids of the rules it used (a test checks those ids
+exist in the table). A form that would need a rule no page supports is not built:
+`inflect` returns None and no task is made from it (for example a pronoun inside a word
+before a vowel, the possessed form of a noun in -a whose final vowel may change, or the
+negation of a word whose final-vowel behaviour is unknown).
 """
 
 from __future__ import annotations
@@ -59,9 +62,15 @@ def _morpheme(form: str, role: str, required: bool) -> dict[str, Any]:
 
 def _pronoun(entry: LexiconEntry, pronoun: str, suffix: str = "") -> tuple[str, tuple[dict[str, Any], ...]] | None:
     """`pronoun` at the front, or inside after `entry.insert_at` letters; then `suffix`.
-    None where uŋ would meet a vowel (the uŋk- form is not in the cited pages)."""
+    uŋ before a word that begins with a vowel (and takes wa- at the front or after that
+    vowel) is uŋk- at the front, as Riggs prints uŋkasni, uŋkopapi; None for any other
+    meeting of uŋ and a vowel, which no cited page shows."""
     stem, k = entry.lemma, entry.insert_at
-    if pronoun == "uŋ" and stem[k] in VOWELS:
+    if pronoun == "uŋ" and stem[0] in VOWELS:
+        if k > 1:
+            return None
+        pronoun, k = "uŋk", 0
+    elif pronoun == "uŋ" and stem[k] in VOWELS:
         return None
     parts: list[dict[str, Any]] = []
     if k:
@@ -88,15 +97,16 @@ _POSSESSIVE = {"possess-mi": {"my": "mi", "thy": "ni"}, "possess-mita": {"my": "
 
 def _rules_for(entry: LexiconEntry, label: str) -> tuple[str, ...]:
     rules: list[str] = []
+    front_uŋk = label in ("1du", "1pl") and entry.lemma[0] in VOWELS and entry.insert_at <= 1
     if entry.paradigm == "y-verb":
         rules.append("y-verbs")
     elif label in ("1sg", "2sg", "2pl"):
         rules.append("stative-pronouns" if entry.paradigm.startswith("stative") else "active-pronouns")
     if label in ("1du", "1pl"):
-        rules.append("dual-and-plural")
+        rules.append("dual-before-vowel" if front_uŋk else "dual-and-plural")
     if label in ("1pl", "2pl", "3pl"):
         rules.append("plural-termination")
-    if entry.insert_at and label != "3pl":
+    if entry.insert_at and label != "3pl" and not front_uŋk:
         rules.append("pronoun-inside")
     return tuple(dict.fromkeys(rules))
 
@@ -126,7 +136,8 @@ def inflect(entry: LexiconEntry, label: str) -> Inflection | None:
         return None
     form, morphemes = built
     required = sum(m["required"] for m in morphemes)
-    complexity = required + bool(entry.insert_at and label != "3pl") + (entry.paradigm == "y-verb")
+    inside = any(m["role"] == "infix" for m in morphemes)
+    complexity = required + inside + (entry.paradigm == "y-verb")
     return Inflection(label, form, morphemes, 0, _rules_for(entry, label), complexity)
 
 
@@ -135,18 +146,43 @@ def _possess(entry: LexiconEntry, label: str) -> Inflection | None:
     if prefix is None:
         return None
     rules = ["possessive-mi" if entry.paradigm == "possess-mi" else "possessive-mita"]
-    complexity = 1
-    if entry.paradigm == "possess-mita" and entry.lemma[0] in ("o", "i"):
-        prefix = prefix[:-1]  # mita- > mit- before o and i
-        complexity += 1
-    morphemes = (_morpheme(prefix, "prefix", True), _morpheme(entry.lemma, "stem", False))
-    return Inflection(label, prefix + entry.lemma, morphemes, 0, tuple(rules), complexity)
+    stem, complexity = entry.lemma, 1
+    if entry.paradigm == "possess-mita":
+        if stem.endswith("a"):
+            return None  # some nouns in -a change it to -e when possessed (mitaṡuŋke); which is not known
+        if stem.startswith("wo"):
+            prefix, stem = prefix[:-1], stem[1:]  # mita + wowaṡte > mitowaṡte
+            complexity += 1
+        elif stem[0] in ("o", "i"):
+            prefix = prefix[:-1]  # mita- > mit- before o and i
+            complexity += 1
+    morphemes = (_morpheme(prefix, "prefix", True), _morpheme(stem, "stem", False))
+    return Inflection(label, prefix + stem, morphemes, 0, tuple(rules), complexity)
+
+
+IRREGULAR_COMPLEXITY = 3
+"""A printed form the rules do not build has to be known by heart: a hard task."""
+
+
+def form_for(entry: LexiconEntry, label: str) -> Inflection | None:
+    """The printed form when the lexicon has one for `label`, else the rules' form.
+    A printed form the rules also build keeps its segmentation; an irregular one has
+    none (no affix requirement is made up for it)."""
+    printed = entry.attested.get(label)
+    built = inflect(entry, label)
+    if printed is None:
+        return built
+    if built is not None and built.form == printed:
+        return built
+    target = 1 if label.endswith(".neg") else 0
+    morphemes = (_morpheme(NEGATION, "particle", True),) if target else ()
+    return Inflection(label, printed, morphemes, target, ("printed",), IRREGULAR_COMPLEXITY)
 
 
 def _negate(entry: LexiconEntry, person: str) -> Inflection | None:
     if entry.paradigm not in VERBAL:
         return None
-    base = inflect(entry, person) if person != "3sg" else None
+    base = form_for(entry, person) if person != "3sg" else None
     if person != "3sg" and base is None:
         return None
     word = base.form if base else entry.lemma

@@ -158,10 +158,13 @@ class DakotaGrammarRubric:
         keep = 0.0 if input_copied else 1.0  # a copy of the starting form earns no partial credit
 
         span_skeleton = skeleton(span_norm)
-        scores = [self.chrf.score_pair(span_skeleton, ref) for ref in gold.reference_skeletons]
-        best = max(range(len(scores)), key=scores.__getitem__)
+        if span_skeleton and span_skeleton in gold.reference_skeletons:
+            best, char_raw = gold.reference_skeletons.index(span_skeleton), 100.0  # what chrF gives identical text
+        else:
+            scores = self.chrf.scores(span_skeleton, gold.reference_skeletons)
+            best = max(range(len(scores)), key=scores.__getitem__)
+            char_raw = scores[best]
         matched = gold.references[best]
-        char_raw = scores[best]
 
         span_words = span_norm.split(" ") if span_norm else []
         affix_raw: float | None = None

@@ -36,7 +36,7 @@ def _verify_every_ledger(monkeypatch: pytest.MonkeyPatch) -> list:
 
 
 @pytest.fixture(scope="session")
-def starter_tasks():
+def shipped_tasks():
     return read_tasks(shipped_data_path()).tasks
 
 

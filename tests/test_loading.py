@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections import Counter
 from pathlib import Path
 
 import pytest
 from conftest import REFERENCE_FILES, needs_reference
 
-from dakota_grammar_env.loading import DataError, is_placeholder, read_tasks, select_tasks, shipped_data_path
-from dakota_grammar_env.orthography import normalize
-from dakota_grammar_env.rubric import DakotaGrammarRubric
+from dakota_grammar_env.loading import DataError, is_placeholder, read_tasks, select_tasks
 
 GOOD = {
     "id": "t1",
@@ -105,16 +102,16 @@ def test_placeholders():
     assert not is_placeholder("[verb] šni") and not is_placeholder("wakaġa")
 
 
-def test_selection_filters_and_refuses_unknown_values(starter_tasks):
-    train = select_tasks(starter_tasks, split="train")
-    test = select_tasks(starter_tasks, split="test")
-    assert len(train) + len(test) == len(starter_tasks)
-    negate = select_tasks(starter_tasks, split="all", task_types=["negate"], difficulties=["easy"])
+def test_selection_filters_and_refuses_unknown_values(shipped_tasks):
+    train = select_tasks(shipped_tasks, split="train")
+    test = select_tasks(shipped_tasks, split="test")
+    assert len(train) + len(test) == len(shipped_tasks)
+    negate = select_tasks(shipped_tasks, split="all", task_types=["negate"], difficulties=["easy"])
     assert negate and all(t.task_type == "negate" and t.difficulty == "easy" for t in negate)
     with pytest.raises(DataError, match="unknown task type"):
-        select_tasks(starter_tasks, task_types=["translate"])
+        select_tasks(shipped_tasks, task_types=["translate"])
     with pytest.raises(DataError, match="split must be one of"):
-        select_tasks(starter_tasks, split="dev")
+        select_tasks(shipped_tasks, split="dev")
 
 
 def test_asking_for_a_split_the_file_lacks_is_an_error(tmp_path):
@@ -122,40 +119,6 @@ def test_asking_for_a_split_the_file_lacks_is_an_error(tmp_path):
     with pytest.raises(DataError, match="has no 'split' field"):
         select_tasks(tasks, split="train")
     assert select_tasks(tasks, split="all") == tasks
-
-
-# The shipped starter data: checked golds, clean splits, no leaks.
-
-
-def test_starter_data_is_shipped_and_sizeable(starter_tasks):
-    assert shipped_data_path().name == "starter_tasks.jsonl"
-    assert len(starter_tasks) >= 60
-    types = Counter(t.task_type for t in starter_tasks)
-    assert len(types) >= 6
-    assert all(t.source.get("section") and t.source.get("page") for t in starter_tasks)
-
-
-def test_starter_gold_never_appears_in_its_prompt(starter_tasks):
-    for task in starter_tasks:
-        prompt = normalize(task.prompt)
-        for gold in (task.answer, *task.accepted):
-            assert normalize(gold) not in prompt, task.task_id
-
-
-def test_starter_splits_are_disjoint_by_lemma(starter_tasks):
-    test_lemmas = {normalize(t.lemma) for t in starter_tasks if t.split == "test"}
-    assert test_lemmas
-    for task in starter_tasks:
-        if task.split == "train":
-            text = normalize(" ".join([task.prompt, task.answer, *task.accepted]))
-            assert normalize(task.lemma) not in test_lemmas
-            assert not [lemma for lemma in test_lemmas if lemma in text], task.task_id
-
-
-def test_starter_golds_score_one(starter_tasks):
-    rubric = DakotaGrammarRubric()
-    for task in starter_tasks:
-        assert rubric.score(f"Answer: {task.answer}", task.answer, task.info()).reward_scalar == 1.0
 
 
 @needs_reference

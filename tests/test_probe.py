@@ -12,8 +12,8 @@ from dakota_grammar_env.probe import HACK_MAX_MEAN, POLICIES, run_probe
 from dakota_grammar_env.rubric import DakotaGrammarRubric
 
 
-def test_every_policy_applies_and_passes_on_the_starter_data(starter_tasks):
-    results = {r.name: r for r in run_probe(starter_tasks, DakotaGrammarRubric())}
+def test_every_policy_applies_and_passes_on_the_shipped_data(shipped_tasks):
+    results = {r.name: r for r in run_probe(shipped_tasks, DakotaGrammarRubric())}
     assert set(results) == {spec.name for spec in POLICIES}
     for result in results.values():
         assert result.tasks > 0, result.name
@@ -31,8 +31,8 @@ def test_every_policy_applies_and_passes_on_the_starter_data(starter_tasks):
         assert results[name].maximum == 0.0
 
 
-def test_the_probe_is_deterministic(starter_tasks):
-    assert run_probe(starter_tasks, seed=3) == run_probe(starter_tasks, seed=3)
+def test_the_probe_is_deterministic(shipped_tasks):
+    assert run_probe(shipped_tasks, seed=3) == run_probe(shipped_tasks, seed=3)
 
 
 def _gold_leaks_into_prompt(task) -> bool:
