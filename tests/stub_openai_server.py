@@ -23,6 +23,7 @@ class StubHandler(BaseHTTPRequestHandler):
     replies: ClassVar[dict[str, str]] = {}
     default_reply = "Answer: ?"
     model = "stub-model"
+    fail = False
 
     def log_message(self, format: str, *args: Any) -> None:  # keep test output quiet
         return
@@ -46,6 +47,9 @@ class StubHandler(BaseHTTPRequestHandler):
             self._json(404, {"error": {"message": f"no route {self.path}"}})
             return
         request = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
+        if self.fail:
+            self._json(400, {"error": {"message": "stub: this request is refused", "type": "invalid_request_error"}})
+            return
         user = [m for m in request.get("messages", []) if m.get("role") == "user"]
         prompt = user[-1].get("content", "") if user else ""
         if isinstance(prompt, list):
@@ -94,8 +98,8 @@ class StubHandler(BaseHTTPRequestHandler):
         self.wfile.flush()
 
 
-def serve(port: int, replies: dict[str, str], default_reply: str) -> ThreadingHTTPServer:
-    handler = type("Handler", (StubHandler,), {"replies": replies, "default_reply": default_reply})
+def serve(port: int, replies: dict[str, str], default_reply: str, fail: bool = False) -> ThreadingHTTPServer:
+    handler = type("Handler", (StubHandler,), {"replies": replies, "default_reply": default_reply, "fail": fail})
     return ThreadingHTTPServer(("127.0.0.1", port), handler)
 
 
@@ -104,9 +108,10 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--replies", type=Path, help="JSON object: user prompt text -> reply")
     parser.add_argument("--default-reply", default="Answer: ?")
+    parser.add_argument("--fail", action="store_true", help="refuse every chat request with HTTP 400")
     args = parser.parse_args()
     replies = json.loads(args.replies.read_text(encoding="utf-8")) if args.replies else {}
-    server = serve(args.port, replies, args.default_reply)
+    server = serve(args.port, replies, args.default_reply, args.fail)
     print(f"PORT {server.server_address[1]}", flush=True)
     with contextlib.suppress(KeyboardInterrupt):
         server.serve_forever()
