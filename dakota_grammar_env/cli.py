@@ -235,7 +235,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("-n", "--num-tasks", type=int, default=8, help="tasks to evaluate (default 8)")
     evaluate.add_argument("-r", "--rollouts", type=int, default=1, help="rollouts per task (default 1)")
     evaluate.add_argument("--split", choices=["train", "test", "all"], default="test", help="default: test")
-    evaluate.add_argument("--max-tokens", type=int, default=160, help="tokens per reply (default 160)")
+    evaluate.add_argument("--max-tokens", type=int, default=96, help="tokens per reply (default 96)")
     evaluate.add_argument("--temperature", type=float, default=0.0, help="sampling temperature (default 0: greedy)")
     evaluate.add_argument("-o", "--output", help="output folder (default: a new outputs/eval-<time>/)")
     evaluate.set_defaults(func=cmd_eval)

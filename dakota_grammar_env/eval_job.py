@@ -45,7 +45,7 @@ class EvalOptions:
     num_tasks: int = 8
     rollouts: int = 1
     split: str = "test"
-    max_tokens: int = 160
+    max_tokens: int = 96
     temperature: float = 0.0
     output_dir: Path | None = None
 

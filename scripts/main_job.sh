@@ -13,8 +13,8 @@ VENV=${VENV:-.venv}
 if [ ! -f "$VENV/.dakota-grammar-installed" ] || [ pyproject.toml -nt "$VENV/.dakota-grammar-installed" ]; then
   echo "== setting up $VENV (first run: a few minutes)" >&2
   "$PYTHON" -m venv "$VENV"
-  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check uv
-  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "torch==2.13.0" \
+  "$VENV/bin/python" -m pip install -qq --disable-pip-version-check uv
+  "$VENV/bin/python" -m pip install -qq --disable-pip-version-check "torch==2.13.0" \
     ${TORCH_INDEX_URL:+--index-url "$TORCH_INDEX_URL"}
   "$VENV/bin/uv" pip install --quiet --python "$VENV/bin/python" -e ".[embedded]"
   touch "$VENV/.dakota-grammar-installed"

@@ -14,13 +14,13 @@ fresh_env() {  # fresh_env DIR REQUIREMENT...
   local dir=$1
   shift
   "$PYTHON" -m venv --clear "$dir"
-  "$dir/bin/python" -m pip install --quiet --disable-pip-version-check uv
+  "$dir/bin/python" -m pip install -qq --disable-pip-version-check uv
   "$dir/bin/uv" pip install --quiet --python "$dir/bin/python" "$@"
 }
 
 echo "== setting up .venv-test (verifiers 0.4, CPU torch for the embedded model)"
 "$PYTHON" -m venv --clear .venv-test
-.venv-test/bin/python -m pip install --quiet --disable-pip-version-check uv "torch==2.13.0" \
+.venv-test/bin/python -m pip install -qq --disable-pip-version-check uv "torch==2.13.0" \
   ${TORCH_INDEX_URL:+--index-url "$TORCH_INDEX_URL"}
 .venv-test/bin/uv pip install --quiet --python .venv-test/bin/python ".[dev,embedded]"
 export PATH="$PWD/.venv-test/bin:$PATH"
