@@ -133,6 +133,7 @@ def ensure_model(model: EmbeddedModel = SMOLLM2, report: Report = print) -> Path
     except ImportError as error:
         needs = "the embedded model needs torch, transformers and gguf: pip install 'dakota-grammar-env[embedded]'"
         raise EmbeddedModelError(f"{needs} ({error})") from None
+    quiet_transformers()
     report(f"converting {gguf.name} to safetensors (about 20 s, once) ...")
     staging = home / "transformers.partial"
     shutil.rmtree(staging, ignore_errors=True)
@@ -147,3 +148,11 @@ def ensure_model(model: EmbeddedModel = SMOLLM2, report: Report = print) -> Path
     shutil.rmtree(converted, ignore_errors=True)
     os.replace(staging, converted)
     return converted
+
+
+def quiet_transformers() -> None:
+    """Silence transformers' per-file progress bars and warnings: our own report lines say what happens."""
+    from transformers.utils import logging as transformers_logging
+
+    transformers_logging.disable_progress_bar()
+    transformers_logging.set_verbosity_error()

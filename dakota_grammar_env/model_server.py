@@ -31,6 +31,9 @@ class LocalChatModel:
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
+        from .embedded_model import quiet_transformers
+
+        quiet_transformers()
         self.torch = torch
         self.name = name
         self.max_tokens = max_tokens
