@@ -9,10 +9,12 @@ machine without verifiers.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from dakota_grammar_env.ledger import LEDGER_VERSION, LedgerError, RewardLedger, verify_row
 from dakota_grammar_env.rubric import DEFAULT_PARTIAL_CAP, DakotaGrammarRubric, RewardWeights
+from dakota_grammar_env.tasks import SYSTEM_PROMPT
 
 __version__ = "0.1.0"
 
@@ -27,6 +29,7 @@ __all__ = [
     "LedgerError",
     "RewardLedger",
     "RewardWeights",
+    "load_environment",
     "verify_row",
 ]
 
@@ -47,6 +50,40 @@ def _import_v1() -> Any:
                 "Install it with: pip install 'dakota-grammar-env[v1]'"
             ) from error
         raise
+
+
+def load_environment(
+    *,
+    data_path: str | None = None,
+    split: str = "train",
+    eval_split: str | None = "test",
+    task_types: Sequence[str] = (),
+    difficulties: Sequence[str] = (),
+    seed: int | None = 0,
+    num_tasks: int | None = None,
+    num_eval_tasks: int | None = None,
+    system_prompt: str = SYSTEM_PROMPT,
+    weights: Mapping[str, float] | None = None,
+    partial_cap: float = DEFAULT_PARTIAL_CAP,
+    folding: str = "riggs",
+) -> Any:
+    """The seed-era (v0) environment, for verifiers 0.1 to 0.3 and the prime-rl versions
+    that load `[[orchestrator.env]] id = "dakota-grammar"` by calling this.
+
+    data_path: a task file (project or Dakota1890 JSONL); None = the shipped dataset.
+    split / eval_split: the tasks of the training and the evaluation dataset ('train',
+        'test' or 'all'; eval_split None = no evaluation dataset). vf-eval uses eval_split.
+    task_types, difficulties: keep only these (empty = all).
+    seed: shuffle with this seed (None keeps file order); num_tasks / num_eval_tasks:
+        then keep the first N.
+    weights, partial_cap, folding: the rubric's knobs, as on `DakotaGrammarRubric`.
+
+    Imports `dakota_grammar_env.seed_era` (and verifiers' v0 API) only now; a clear
+    ImportError says what to do where the installed verifiers has no v0 API."""
+    arguments = dict(locals())
+    from dakota_grammar_env.seed_era import build_environment
+
+    return build_environment(**arguments)
 
 
 def __getattr__(name: str) -> Any:

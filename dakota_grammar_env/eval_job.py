@@ -172,11 +172,14 @@ def run_vf_eval(options: EvalOptions, base_url: str, model: str, key_var: str, o
     with log.open("w", encoding="utf-8") as handle:
         process = subprocess.Popen(command, stdout=handle, stderr=subprocess.STDOUT, env=env)
         shown, start = -1, time.monotonic()
-        while process.poll() is None:
+        while True:
+            running = process.poll() is None
             done = sum(_line_count(path) for path in out_dir.glob("*/traces.jsonl"))
-            if done != shown:
+            if done != shown:  # counted once more after exit, so the last rollouts always show
                 report(f"  rollouts finished: {done}/{total} ({time.monotonic() - start:.0f} s)")
                 shown = done
+            if not running:
+                break
             time.sleep(1.0)
     if process.returncode != 0:
         tail = log.read_text(encoding="utf-8", errors="replace").splitlines()[-15:]

@@ -92,6 +92,28 @@ NUMERIC_FIELDS: tuple[str, ...] = tuple(name for name in FIELDS if name not in T
 what the taskset reports as `ledger/<field>` metrics and the CSVs average per step."""
 
 
+WEIGHTED_FIELDS: tuple[tuple[str, str, str], ...] = tuple(
+    (f"weighted_{weight.removeprefix('w_')}", weight, f"{prefix}_norm") for prefix, weight in COMPONENTS
+)
+"""(name, weight field, normalised field) of each component's contribution w * c_norm."""
+
+APPLIES_WHEN: dict[str, str] = {
+    f"{prefix}_{kind}": f"{prefix}_applicable" for prefix in ("affix", "orthography") for kind in ("raw", "norm")
+}
+"""The fields that are empty where a component does not apply, and the flag that says
+whether it does."""
+
+
+def flat_metrics(row: Mapping[str, Any]) -> dict[str, float]:
+    """A ledger row as plain numbers, one per numeric field (0 where a component does not
+    apply) plus each weighted contribution: what the seed-era environment reports as its
+    v0 metrics, where every function must return a float for every rollout."""
+    values = {name: float(row[name] or 0.0) for name in NUMERIC_FIELDS}
+    for name, weight, norm in WEIGHTED_FIELDS:
+        values[name] = float(row[weight]) * float(row[norm] or 0.0)
+    return values
+
+
 class LedgerError(ValueError):
     """A ledger row whose reward does not follow from its own fields."""
 

