@@ -77,6 +77,29 @@ CONJUGATE_INFO = {
 }
 
 
+PROJECT_ROW = {
+    "id": "t1",
+    "task_type": "conjugate",
+    "difficulty": "easy",
+    "prompt": "Conjugate kaġa for 'I'.",
+    "answer": "wakaġa",
+    "base_form": "kaġa",
+    "morphemes": [{"form": "wa", "role": "prefix", "required": True}, {"form": "kaġa", "role": "stem"}],
+    "split": "train",
+}
+"""A valid row of the project's schema, for tests to vary."""
+
+
+def write_jsonl(tmp_path: Path, rows: list, name: str = "tasks.jsonl") -> Path:
+    """A task file: dict rows as JSON lines, str rows written as they are (bad lines)."""
+    path = tmp_path / name
+    path.write_text(
+        "".join((r if isinstance(r, str) else json.dumps(r, ensure_ascii=False)) + "\n" for r in rows),
+        encoding="utf-8",
+    )
+    return path
+
+
 STUB = Path(__file__).with_name("stub_openai_server.py")
 
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import json
 import unicodedata
-from pathlib import Path
 
 import pytest
-from conftest import REFERENCE_FILES, needs_reference
+from conftest import PROJECT_ROW, REFERENCE_FILES, needs_reference, write_jsonl
 
 from dakota_grammar_env.data_audit import audit, contains_gold, format_audit
 from dakota_grammar_env.loading import DataError
@@ -18,15 +17,6 @@ TRANSLATE = "Translate this Dakota sentence to English:\n\n"
 
 def info(**fields) -> dict:
     return {"task_type": "word_translation", "difficulty": "easy", "source_pages": [1], **fields}
-
-
-def write(tmp_path: Path, rows: list, name: str = "tasks.jsonl") -> Path:
-    path = tmp_path / name
-    path.write_text(
-        "".join((r if isinstance(r, str) else json.dumps(r, ensure_ascii=False)) + "\n" for r in rows),
-        encoding="utf-8",
-    )
-    return path
 
 
 DAKOTA_ROWS = [
@@ -67,7 +57,7 @@ DAKOTA_ROWS = [
 
 
 def test_every_defect_class_is_counted_with_its_first_lines(tmp_path):
-    path = write(tmp_path, DAKOTA_ROWS)
+    path = write_jsonl(tmp_path, DAKOTA_ROWS)
     report = audit(path)
     assert (report.schema, report.rows) == ("dakota1890", 14)
     assert (report.malformed.rows, report.malformed.lines) == (3, [10, 11, 12])
@@ -94,7 +84,7 @@ def test_letter_variants_count_each_spelling_case_folded_and_only_where_a_varian
         {"prompt": "Ǧa ǧe ğo ṫa", "answer": "ġa", "info": info()},
         {"prompt": "k\u0307a ŋa ć", "answer": "Ṫa", "info": info()},
     ]
-    report = audit(write(tmp_path, rows))
+    report = audit(write_jsonl(tmp_path, rows))
     assert report.letter_variants == {
         "ġ": {"ġ": 1, "ǧ": 2, "ğ": 1, "ǵ": 0},
         "ḳ": {"ḳ": 0, "ḱ": 0, "ķ": 0, "k\u0307": 1},
@@ -103,15 +93,7 @@ def test_letter_variants_count_each_spelling_case_folded_and_only_where_a_varian
 
 
 def test_project_schema_rows_are_audited_with_the_loaders_checks(tmp_path):
-    good = {
-        "id": "t1",
-        "task_type": "conjugate",
-        "difficulty": "easy",
-        "prompt": "Conjugate kaġa for 'I'.",
-        "answer": "wakaġa",
-        "base_form": "kaġa",
-        "morphemes": [{"form": "wa", "role": "prefix", "required": True}, {"form": "kaġa", "role": "stem"}],
-    }
+    good = {key: value for key, value in PROJECT_ROW.items() if key != "split"}
     rows = [
         good,
         {**good, "id": "t2"},
@@ -121,7 +103,7 @@ def test_project_schema_rows_are_audited_with_the_loaders_checks(tmp_path):
         {key: value for key, value in good.items() if key != "id"},
         {**good, "id": "t7", "prompt": "Gloss: wakaġa\nWhat is 'I make'?", "morphemes": None},
     ]
-    report = audit(write(tmp_path, rows))
+    report = audit(write_jsonl(tmp_path, rows))
     assert (report.schema, report.rows) == ("project", 7)
     assert report.malformed.lines == [5, 6]
     assert "info.morphemes spell 'wakaġa'" in report.malformed_reasons[0]
@@ -135,7 +117,7 @@ def test_project_schema_rows_are_audited_with_the_loaders_checks(tmp_path):
 
 def test_examples_keep_the_first_three_lines(tmp_path):
     row = {"prompt": "Explain", "answer": "[explanation]", "info": info()}
-    report = audit(write(tmp_path, [row] * 5))
+    report = audit(write_jsonl(tmp_path, [row] * 5))
     assert (report.placeholder_golds.rows, report.placeholder_golds.lines) == (5, [1, 2, 3])
     assert (report.duplicates.rows, report.duplicates.lines) == (4, [2, 3, 4])
 
@@ -159,17 +141,17 @@ def test_gold_in_prompt_means_whole_words(prompt, gold, found):
 
 def test_unreadable_files_are_errors_naming_file_and_line(tmp_path):
     with pytest.raises(DataError, match=r"tasks.jsonl:2: not valid JSON"):
-        audit(write(tmp_path, [DAKOTA_ROWS[0], "{not json"]))
+        audit(write_jsonl(tmp_path, [DAKOTA_ROWS[0], "{not json"]))
     with pytest.raises(DataError, match=r"tasks.jsonl:1: expected one JSON object per line"):
-        audit(write(tmp_path, ["[1, 2]"]))
+        audit(write_jsonl(tmp_path, ["[1, 2]"]))
     with pytest.raises(DataError, match="no such task file"):
         audit(tmp_path / "absent.jsonl")
     with pytest.raises(DataError, match="holds no rows"):
-        audit(write(tmp_path, ["", " "]))
+        audit(write_jsonl(tmp_path, ["", " "]))
 
 
 def test_the_report_is_plain_json_and_readable_text(tmp_path):
-    report = audit(write(tmp_path, DAKOTA_ROWS))
+    report = audit(write_jsonl(tmp_path, DAKOTA_ROWS))
     data = json.loads(json.dumps(report.as_json(), ensure_ascii=False))
     assert data["placeholder_golds"] == {"rows": 1, "lines": [5]}
     assert data["top_invalid_affix_labels"] == [["k-", 2], ["-pi", 1]]
@@ -197,7 +179,7 @@ def test_ten_thousand_rows_take_well_under_two_seconds(tmp_path):
                 "info": info(task_type="morphology", base_form=word, required_affixes=["-pi", "wa-"]),
             }
         )
-    report = audit(write(tmp_path, rows))  # timing lives in benchmarks/, not in tests
+    report = audit(write_jsonl(tmp_path, rows))  # timing lives in benchmarks/, not in tests
     assert report.rows == 10_000
     assert report.gold_in_prompt.rows == 3334
     assert report.invalid_affix_labels.rows == 10_000

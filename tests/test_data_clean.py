@@ -11,7 +11,7 @@ import unicodedata
 from pathlib import Path
 
 import pytest
-from conftest import REFERENCE_FILES, needs_reference
+from conftest import PROJECT_ROW, REFERENCE_FILES, needs_reference, write_jsonl
 
 from dakota_grammar_env.data_audit import audit
 from dakota_grammar_env.data_clean import CleanReport, clean, format_clean, strip_leaks
@@ -22,15 +22,6 @@ TRANSLATE = "Translate this Dakota sentence to English:\n\n"
 
 def info(pages: list[int], **fields) -> dict:
     return {"task_type": "word_translation", "rule_id": "r1", "difficulty": "easy", "source_pages": pages, **fields}
-
-
-def write(tmp_path: Path, rows: list, name: str = "tasks.jsonl") -> Path:
-    path = tmp_path / name
-    path.write_text(
-        "".join((r if isinstance(r, str) else json.dumps(r, ensure_ascii=False)) + "\n" for r in rows),
-        encoding="utf-8",
-    )
-    return path
 
 
 ROWS = [
@@ -89,7 +80,7 @@ EXPECTED_STEPS = {
 
 def test_every_step_counts_the_rows_it_touched_and_dropped(tmp_path):
     out = tmp_path / "clean.jsonl"
-    report = clean(write(tmp_path, ROWS), out)
+    report = clean(write_jsonl(tmp_path, ROWS), out)
     assert [step.name for step in report.steps] == list(EXPECTED_STEPS)
     for step in report.steps:
         assert (step.touched, step.dropped, step.lines) == EXPECTED_STEPS[step.name], step.name
@@ -117,16 +108,7 @@ def test_every_step_counts_the_rows_it_touched_and_dropped(tmp_path):
 
 
 def test_the_project_schema_stays_the_project_schema(tmp_path):
-    good = {
-        "id": "t1",
-        "task_type": "conjugate",
-        "difficulty": "easy",
-        "prompt": "Conjugate kaġa for 'I'.",
-        "answer": "wakaġa",
-        "base_form": "kaġa",
-        "morphemes": [{"form": "wa", "role": "prefix", "required": True}, {"form": "kaġa", "role": "stem"}],
-        "split": "train",
-    }
+    good = dict(PROJECT_ROW)
     rows = [
         good,
         {**good, "id": "t2", "answer": "Wakaġa."},  # a duplicate
@@ -136,7 +118,7 @@ def test_the_project_schema_stays_the_project_schema(tmp_path):
         {"prompt": "no id", "answer": "x"},
     ]
     out = tmp_path / "out" / "clean.jsonl"
-    report = clean(write(tmp_path, rows), out)
+    report = clean(write_jsonl(tmp_path, rows), out)
     counts = {step.name: (step.touched, step.dropped) for step in report.steps if step.touched or step.dropped}
     assert counts == {
         "nfc": (1, 0),
@@ -170,7 +152,7 @@ def test_strip_leaks_removes_only_labelled_lines_holding_the_gold(prompt, gold, 
 
 
 def test_the_report_has_one_line_per_step(tmp_path):
-    report = clean(write(tmp_path, ROWS), tmp_path / "clean.jsonl")
+    report = clean(write_jsonl(tmp_path, ROWS), tmp_path / "clean.jsonl")
     text = format_clean(report)
     print(text)
     lines = text.splitlines()
@@ -187,7 +169,7 @@ def test_the_report_has_one_line_per_step(tmp_path):
 
 
 def test_clean_never_overwrites_its_input(tmp_path):
-    path = write(tmp_path, ROWS)
+    path = write_jsonl(tmp_path, ROWS)
     before = path.read_bytes()
     with pytest.raises(DataError, match="is the input file"):
         clean(path, path)
@@ -201,7 +183,7 @@ def test_clean_never_overwrites_its_input(tmp_path):
 
 
 def test_the_output_is_written_atomically_with_the_usual_file_mode(tmp_path, monkeypatch):
-    path = write(tmp_path, ROWS)
+    path = write_jsonl(tmp_path, ROWS)
     out = tmp_path / "clean.jsonl"
     out.write_text("old\n")
 
@@ -222,7 +204,7 @@ def test_the_output_is_written_atomically_with_the_usual_file_mode(tmp_path, mon
 
 def test_malformed_json_is_an_error_naming_the_line(tmp_path):
     with pytest.raises(DataError, match=r"tasks.jsonl:2: not valid JSON"):
-        clean(write(tmp_path, [ROWS[0], "{oops"]), tmp_path / "out.jsonl")
+        clean(write_jsonl(tmp_path, [ROWS[0], "{oops"]), tmp_path / "out.jsonl")
     assert not (tmp_path / "out.jsonl").exists()
 
 

@@ -2,34 +2,16 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
-from conftest import REFERENCE_FILES, needs_reference
+from conftest import PROJECT_ROW, REFERENCE_FILES, needs_reference, write_jsonl
 
 from dakota_grammar_env.loading import DataError, is_placeholder, read_tasks, select_tasks
 
-GOOD = {
-    "id": "t1",
-    "task_type": "conjugate",
-    "difficulty": "easy",
-    "prompt": "Conjugate kaġa for 'I'.",
-    "answer": "wakaġa",
-    "base_form": "kaġa",
-    "morphemes": [{"form": "wa", "role": "prefix", "required": True}, {"form": "kaġa", "role": "stem"}],
-    "split": "train",
-}
-
-
-def write(tmp_path: Path, rows: list, name: str = "tasks.jsonl") -> Path:
-    path = tmp_path / name
-    path.write_text("".join((r if isinstance(r, str) else json.dumps(r, ensure_ascii=False)) + "\n" for r in rows))
-    return path
+GOOD = PROJECT_ROW
 
 
 def test_project_schema_round_trip(tmp_path):
-    loaded = read_tasks(write(tmp_path, [GOOD, {**GOOD, "id": "t2", "answer": "yakaġa", "morphemes": None}]))
+    loaded = read_tasks(write_jsonl(tmp_path, [GOOD, {**GOOD, "id": "t2", "answer": "yakaġa", "morphemes": None}]))
     assert loaded.schema == "project"
     assert [t.task_id for t in loaded.tasks] == ["t1", "t2"]
     assert loaded.tasks[0].info()["morphemes"][0]["form"] == "wa"
@@ -53,14 +35,14 @@ def test_project_schema_round_trip(tmp_path):
 )
 def test_a_bad_row_is_an_error_naming_file_and_line(tmp_path, row, message):
     with pytest.raises(DataError, match=message):
-        read_tasks(write(tmp_path, [GOOD, row]))
+        read_tasks(write_jsonl(tmp_path, [GOOD, row]))
 
 
 def test_empty_and_missing_files_are_errors(tmp_path):
     with pytest.raises(DataError, match="no such task file"):
         read_tasks(tmp_path / "absent.jsonl")
     with pytest.raises(DataError, match="holds no tasks"):
-        read_tasks(write(tmp_path, ["", "  "]))
+        read_tasks(write_jsonl(tmp_path, ["", "  "]))
 
 
 def test_dakota1890_schema_and_requested_skips_are_reported(tmp_path):
@@ -82,7 +64,7 @@ def test_dakota1890_schema_and_requested_skips_are_reported(tmp_path):
             "info": {"task_type": "word_translation", "difficulty": "easy"},
         },
     ]
-    path = write(tmp_path, rows)
+    path = write_jsonl(tmp_path, rows)
     with pytest.raises(DataError, match=r"tasks\.jsonl:2: placeholder gold"):
         read_tasks(path)
     loaded = read_tasks(path, skip_placeholders=True, skip_duplicates=True)
@@ -94,7 +76,7 @@ def test_dakota1890_schema_and_requested_skips_are_reported(tmp_path):
 def test_mixed_schemas_are_refused(tmp_path):
     other = {"prompt": "p", "answer": "a", "info": {}}
     with pytest.raises(DataError, match="mixes the project and Dakota1890 schemas"):
-        read_tasks(write(tmp_path, [GOOD, other]))
+        read_tasks(write_jsonl(tmp_path, [GOOD, other]))
 
 
 def test_placeholders():
@@ -115,7 +97,7 @@ def test_selection_filters_and_refuses_unknown_values(shipped_tasks):
 
 
 def test_asking_for_a_split_the_file_lacks_is_an_error(tmp_path):
-    tasks = read_tasks(write(tmp_path, [{k: v for k, v in GOOD.items() if k != "split"}])).tasks
+    tasks = read_tasks(write_jsonl(tmp_path, [{k: v for k, v in GOOD.items() if k != "split"}])).tasks
     with pytest.raises(DataError, match="has no 'split' field"):
         select_tasks(tasks, split="train")
     assert select_tasks(tasks, split="all") == tasks
