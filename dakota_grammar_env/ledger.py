@@ -104,14 +104,24 @@ APPLIES_WHEN: dict[str, str] = {
 whether it does."""
 
 
+_WEIGHTED_BY_NAME = {name: (weight, norm) for name, weight, norm in WEIGHTED_FIELDS}
+FLAT_METRIC_NAMES: tuple[str, ...] = (*NUMERIC_FIELDS, *_WEIGHTED_BY_NAME)
+"""The names `flat_metric` answers to: every numeric field, then each weighted contribution."""
+
+
+def flat_metric(row: Mapping[str, Any], name: str) -> float:
+    """One value of a ledger row as a plain number (0 where a component does not apply),
+    or a weighted contribution w * c_norm: what the seed-era environment reports as a v0
+    metric, where every function must return a float for every rollout."""
+    if name in _WEIGHTED_BY_NAME:
+        weight, norm = _WEIGHTED_BY_NAME[name]
+        return float(row[weight]) * float(row[norm] or 0.0)
+    return float(row[name] or 0.0)
+
+
 def flat_metrics(row: Mapping[str, Any]) -> dict[str, float]:
-    """A ledger row as plain numbers, one per numeric field (0 where a component does not
-    apply) plus each weighted contribution: what the seed-era environment reports as its
-    v0 metrics, where every function must return a float for every rollout."""
-    values = {name: float(row[name] or 0.0) for name in NUMERIC_FIELDS}
-    for name, weight, norm in WEIGHTED_FIELDS:
-        values[name] = float(row[weight]) * float(row[norm] or 0.0)
-    return values
+    """Every `flat_metric` of a ledger row, by name."""
+    return {name: flat_metric(row, name) for name in FLAT_METRIC_NAMES}
 
 
 class LedgerError(ValueError):

@@ -45,10 +45,10 @@ def _number(value: Any) -> float | int | None:
 
 def history_steps(
     history: Iterable[Mapping[str, Any]], env: str | None = None
-) -> tuple[dict[tuple[str, int], dict[str, float | int]], str]:
-    """{(split, step): {column: mean}} from history rows, and which key family held them
-    ('hook' or 'seed-era'). `env` picks one environment's ``metrics/<env>/ledger/*``
-    where a seed-era run logged several."""
+) -> dict[tuple[str, int], dict[str, float | int]]:
+    """{(split, step): {column: mean}} from history rows (the hook's keys where there are
+    any, else the seed-era ones). `env` picks one environment's
+    ``metrics/<env>/ledger/*`` where a seed-era run logged several."""
     hook: dict[tuple[str, int], dict[str, float | int]] = {}
     seed_era: dict[tuple[str, int], dict[str, float | int]] = {}
     envs: set[str] = set()
@@ -68,7 +68,7 @@ def history_steps(
                 if env is None or match["env"] == env:
                     seed_era.setdefault(("train", int(step)), {})[match["field"]] = value
     if hook:
-        return hook, "hook"
+        return hook
     if len(envs) > 1 and env is None:
         raise HistoryError(f"the history holds the ledger of several environments {sorted(envs)}; pick one with env")
     if not seed_era:
@@ -84,7 +84,7 @@ def history_steps(
                     means[field] = float(means[field]) / share
                 else:
                     del means[field]  # no rollout of the step had the component
-    return seed_era, "seed-era"
+    return seed_era
 
 
 def history_to_csv(
@@ -92,7 +92,7 @@ def history_to_csv(
 ) -> Path:
     """Write the per-step ledger CSV (the columns of `reward_ledger.csv`) rebuilt from
     W&B history rows."""
-    steps, _ = history_steps(history, env)
+    steps = history_steps(history, env)
     columns = LedgerSchema.ours().step_columns
     out_csv = Path(out_csv)
     out_csv.parent.mkdir(parents=True, exist_ok=True)

@@ -29,7 +29,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from dakota_grammar_env.ledger import NUMERIC_FIELDS, WEIGHTED_FIELDS, RewardLedger, flat_metrics
+from dakota_grammar_env.ledger import FLAT_METRIC_NAMES, RewardLedger, flat_metric
 from dakota_grammar_env.loading import read_tasks, select_tasks, shipped_data_path
 from dakota_grammar_env.orthography import Folding
 from dakota_grammar_env.rubric import DakotaGrammarRubric
@@ -90,6 +90,13 @@ def _gold_info(info: Mapping[str, Any] | None) -> dict[str, Any]:
     return {key: value for key, value in info.items() if key != LEDGER_INFO_KEY}
 
 
+def _stored_row(state: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """The ledger row a rollout's state carries in its info, if any."""
+    info = state.get("info")
+    row = info.get(LEDGER_INFO_KEY) if isinstance(info, Mapping) else None
+    return row if isinstance(row, Mapping) else None
+
+
 class DakotaGrammarParser(vf.Parser):
     """Reads the final answer span the way the rubric does (`Answer:` line, boxed, bare)."""
 
@@ -106,7 +113,7 @@ class DakotaGrammarSeedEraRubric(vf.Rubric):
         super().__init__(parser=parser or DakotaGrammarParser())
         self.dakota = rubric or DakotaGrammarRubric()
         self.add_reward_func(self._reward_function(), weight=1.0)
-        for name in (*NUMERIC_FIELDS, *(metric for metric, _, _ in WEIGHTED_FIELDS)):
+        for name in FLAT_METRIC_NAMES:
             self.add_metric(self._metric_function(name), weight=0.0)
 
     def score_state(self, completion: Any, answer: str, info: Mapping[str, Any] | None, state: Any) -> dict[str, Any]:
@@ -118,12 +125,11 @@ class DakotaGrammarSeedEraRubric(vf.Rubric):
             state["info"] = {**dict(info or {}), LEDGER_INFO_KEY: row}
         return row
 
-    def _row(self, completion: Any, answer: str, info: Mapping[str, Any] | None, state: Any) -> dict[str, Any]:
-        """The ledger `reward_scalar` stored for this rollout (recomputed if a metric
-        runs first or the state carries none)."""
-        current = (state.get("info") if state is not None else None) or info or {}
-        row = current.get(LEDGER_INFO_KEY) if isinstance(current, Mapping) else None
-        return row if isinstance(row, Mapping) else self.score_state(completion, answer, info, state)
+    def _row(self, completion: Any, answer: str, info: Mapping[str, Any] | None, state: Any) -> Mapping[str, Any]:
+        """The ledger row stored for this rollout (scored now if a metric runs before the
+        reward or the state carries none)."""
+        row = _stored_row(state if state is not None else {"info": info})
+        return row if row is not None else self.score_state(completion, answer, info, state)
 
     def _reward_function(self) -> Any:
         def reward_scalar(completion: Any, answer: str, info: Any, state: Any) -> float:
@@ -133,7 +139,7 @@ class DakotaGrammarSeedEraRubric(vf.Rubric):
 
     def _metric_function(self, name: str) -> Any:
         def metric(completion: Any, answer: str, info: Any, state: Any) -> float:
-            return flat_metrics(self._row(completion, answer, info, state))[name]
+            return flat_metric(self._row(completion, answer, info, state), name)
 
         metric.__name__ = metric.__qualname__ = METRIC_PREFIX + name
         return metric
@@ -143,9 +149,8 @@ class DakotaGrammarSeedEraRubric(vf.Rubric):
         ledger scored in this thread or asyncio task, never another rollout's."""
         if state is None:
             return self.dakota.get_reward_ledger()
-        info = state.get("info") or {}
-        row = info.get(LEDGER_INFO_KEY) if isinstance(info, Mapping) else None
-        return RewardLedger(row) if isinstance(row, Mapping) else None
+        row = _stored_row(state)
+        return RewardLedger(row) if row is not None else None
 
 
 class DakotaGrammarSeedEraEnv(vf.SingleTurnEnv):
