@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from dakota_grammar_env.ledger import LEDGER_VERSION, LedgerError, RewardLedger, verify_row
-from dakota_grammar_env.rubric import DEFAULT_PARTIAL_CAP, DakotaGrammarRubric, RewardWeights
+from dakota_grammar_env.rubric import DEFAULT_CHAR_FLOOR, DEFAULT_PARTIAL_CAP, DakotaGrammarRubric, RewardWeights
 from dakota_grammar_env.tasks import SYSTEM_PROMPT
 
 __version__ = "0.1.0"
@@ -21,6 +21,7 @@ __version__ = "0.1.0"
 _V1_NAMES = ("DakotaGrammarTaskset", "DakotaGrammarEnv")
 
 __all__ = [
+    "DEFAULT_CHAR_FLOOR",
     "DEFAULT_PARTIAL_CAP",
     "LEDGER_VERSION",
     "DakotaGrammarEnv",
@@ -66,6 +67,7 @@ def load_environment(
     weights: Mapping[str, float] | None = None,
     partial_cap: float = DEFAULT_PARTIAL_CAP,
     folding: str = "riggs",
+    char_floor: float = DEFAULT_CHAR_FLOOR,
 ) -> Any:
     """The seed-era (v0) environment, for verifiers 0.1 to 0.3 and the prime-rl versions
     that load `[[orchestrator.env]] id = "dakota-grammar"` by calling this.
@@ -76,7 +78,7 @@ def load_environment(
     task_types, difficulties: keep only these (empty = all).
     seed: shuffle with this seed (None keeps file order); num_tasks / num_eval_tasks:
         then keep the first N.
-    weights, partial_cap, folding: the rubric's knobs, as on `DakotaGrammarRubric`.
+    weights, partial_cap, folding, char_floor: the rubric's knobs, as on `DakotaGrammarRubric`.
 
     Imports `dakota_grammar_env.seed_era` (and verifiers' v0 API) only now; a clear
     ImportError says what to do where the installed verifiers has no v0 API."""

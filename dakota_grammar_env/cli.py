@@ -33,7 +33,7 @@ def _weights(text: str) -> dict[str, float]:
     for item in text.split(","):
         name, sep, value = item.partition("=")
         if not sep:
-            raise argparse.ArgumentTypeError(f"expected name=value pairs like exact=0.4,char=0.3, got {item!r}")
+            raise argparse.ArgumentTypeError(f"expected name=value pairs like ortho=0.25, got {item!r}")
         try:
             weights[name.strip()] = float(value)
         except ValueError:
@@ -48,9 +48,15 @@ def _add_rubric_options(parser: argparse.ArgumentParser) -> None:
         type=_weights,
         default=None,
         metavar="W",
-        help="component weights, e.g. exact=0.4,char=0.3,affix=0.2,ortho=0.1 (the default)",
+        help="reward weights: ortho=0.25 (the default), the share of partial credit the marked letters carry",
     )
     group.add_argument("--cap", type=float, default=None, help="partial-credit cap in [0, 1) (default 0.5)")
+    group.add_argument(
+        "--floor",
+        type=float,
+        default=None,
+        help="letter similarity that earns nothing, even where the prompt gives nothing (default 0.5)",
+    )
     group.add_argument(
         "--folding",
         choices=[f.value for f in Folding],
@@ -60,13 +66,14 @@ def _add_rubric_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _rubric(args: argparse.Namespace) -> Any:
-    from dakota_grammar_env.rubric import DEFAULT_PARTIAL_CAP, DakotaGrammarRubric
+    from dakota_grammar_env.rubric import DEFAULT_CHAR_FLOOR, DEFAULT_PARTIAL_CAP, DakotaGrammarRubric
 
     try:
         return DakotaGrammarRubric(
             weights=args.weights,
             partial_cap=DEFAULT_PARTIAL_CAP if args.cap is None else args.cap,
             folding=args.folding,
+            char_floor=DEFAULT_CHAR_FLOOR if args.floor is None else args.floor,
         )
     except ValueError as error:
         raise CommandError(str(error)) from None
@@ -116,7 +123,14 @@ def cmd_score(args: argparse.Namespace) -> int:
 
 def cmd_probe(args: argparse.Namespace) -> int:
     from dakota_grammar_env.loading import DataError, read_tasks, shipped_data_path
-    from dakota_grammar_env.probe import GOLD_MIN_MEAN, HACK_MAX_MEAN, format_table, run_probe
+    from dakota_grammar_env.probe import POLICIES, failures, run_probe
+    from dakota_grammar_env.probe_report import (
+        format_cells,
+        format_rules_of_thumb,
+        format_table,
+        format_worst,
+        rules_text,
+    )
 
     rubric = _rubric(args)
     try:
@@ -131,16 +145,22 @@ def cmd_probe(args: argparse.Namespace) -> int:
         print(
             f"probe: skipped {len(loaded.skipped)} rows on request (placeholder golds or duplicates)", file=sys.stderr
         )
-    results = run_probe(loaded.tasks, rubric, seed=args.seed)
-    print(format_table(results))
-    failed = [r for r in results if not r.passed]
-    print(
-        f"\nthresholds: gold-like policies need mean >= {GOLD_MIN_MEAN}; hack policies need mean <= {HACK_MAX_MEAN}; "
-        "near-misses need 0 < mean < 1"
-    )
-    print(f"rubric: {rubric.signature}")
+    cells = run_probe(loaded.tasks, rubric, seed=args.seed)
+    print(format_table(cells))
+    print()
+    print(rules_text())
+    print()
+    print(format_worst(cells))
+    print()
+    print(format_rules_of_thumb(cells))
+    if args.verbose:
+        print()
+        print(format_cells(cells, [spec.name for spec in POLICIES]))
+    print(f"\nrubric: {rubric.signature}")
+    failed = failures(cells)
     if failed:
-        print(f"FAILED: {', '.join(r.name for r in failed)}")
+        names = sorted({f"{c.policy} ({c.family})" for c in failed})
+        print(f"FAILED: {', '.join(names)}")
         return 1
     print("all policies within thresholds")
     return 0
@@ -205,8 +225,10 @@ def build_parser() -> argparse.ArgumentParser:
         "probe",
         help="run adversarial reply policies over a dataset and check the reward resists them",
         description=(
-            "Play reward-hacking and gold-like reply policies on every task and print mean and max reward per "
-            "policy. Exits 1 when a gold-like policy averages below 0.99 or a hack policy above 0.3."
+            "Play gold-like, prompt-only (red team), hedging, hacking and near-miss reply policies on every task "
+            "and print, per policy group and task family, the value each rule checks. Exits 1 when a rule fails: "
+            "gold-like below 0.99; a prompt-only policy above 0.10 where it is not exactly right; a hedge or hack "
+            "above 0.10; honest near misses below 0.15 or below a never-right prompt-only policy of their family."
         ),
     )
     probe.add_argument("--data", help="task file (project or Dakota1890 JSONL); default: the shipped dataset")
@@ -216,6 +238,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="drop rows with placeholder golds and duplicate rows (reported) instead of failing",
     )
     probe.add_argument("--seed", type=int, default=0, help="seed for the randomised policies (default 0)")
+    probe.add_argument("-v", "--verbose", action="store_true", help="also print every policy on every family")
     _add_rubric_options(probe)
     probe.set_defaults(func=cmd_probe)
 

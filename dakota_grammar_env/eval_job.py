@@ -225,14 +225,15 @@ def write_summary(rollouts_csv: Path, path: Path, context: dict[str, str], files
         f"- rollouts: {len(rows)} ({len(rows) - len(scored)} errored, {len(scored)} scored)",
         f"- parse rate (an answer was found): {_fmt(_mean([value(r, 'parse_ok') or 0.0 for r in scored]))}",
         f"- mean reward_scalar: **{_fmt(_mean([value(r, 'reward_scalar') or 0.0 for r in scored]))}** "
-        f"(exact matches: {sum(value(r, 'exact_match_raw') == 1.0 for r in scored)})",
+        f"(exact matches: {sum(value(r, 'exact_match_raw') == 1.0 for r in scored)}; "
+        f"mean partial credit: {_fmt(_mean([value(r, 'partial_credit') or 0.0 for r in scored]))})",
         "",
         "## Components",
         "",
         "| component | mean raw | mean normalised | rollouts it applies to |",
         "|---|---|---|---|",
     ]
-    for name in ("exact_match", "char_overlap", "affix", "orthography", "length_penalty"):
+    for name in ("exact_match", "novel", "char_overlap", "orthography", "slots", "length_penalty"):
         raws = [v for r in scored if (v := value(r, f"{name}_raw")) is not None]
         norms = [v for r in scored if (v := value(r, f"{name}_norm")) is not None]
         lines.append(f"| {name} | {_fmt(_mean(raws))} | {_fmt(_mean(norms))} | {len(norms)} |")

@@ -17,8 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from dakota_grammar_env.orthography import sanitize
 
@@ -30,9 +29,9 @@ _ANSWER_LINE = re.compile(r"[\s*_#>]*(?:final\s+)?answer[\s*_]*[:：][\s*_]*(.*)
 _BOXED = "\\boxed{"
 
 
-@dataclass(frozen=True)
-class Extraction:
-    """Where the answer came from: `span` is None when the reply has no answer."""
+class Extraction(NamedTuple):
+    """Where the answer came from: `span` is None when the reply has no answer (a named
+    tuple: one is made for every rollout scored)."""
 
     span: str | None
     method: str | None

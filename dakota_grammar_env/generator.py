@@ -15,6 +15,13 @@ tasks are easy.
 
 The split is by lemma: a test lemma never occurs in any train prompt or answer, and no
 gold answer occurs in its own prompt (a task that would break either rule is not made).
+
+Each task lists its `baseline` (`dakota_grammar_env.baseline`): every Dakota form and
+gloss its prompt shows, and what a reader gets from them mechanically: the construction
+the instruction names or every such task carries, applied blindly (the lemma with
+``ṡni`` after it for negate; with ``-pi`` for pluralize and wherever the instruction
+names a plural person), and, for segment, the form split where it departs from the
+lemma the prompt shows beside it, and the form with ``-pi`` split off.
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from dakota_grammar_env.baseline import split_where_changed
 from dakota_grammar_env.lexicon import LexiconEntry
 from dakota_grammar_env.orthography import normalize
 from dakota_grammar_env.paradigms import Inflection, form_for, paradigm_table
@@ -83,6 +91,7 @@ class _Draft:
     rules: tuple[str, ...] = ()
     complexity: int = 1
     words: set[str] = field(default_factory=set)
+    given: tuple[str, ...] = ()
 
     def text(self) -> str:
         return normalize(" ".join([self.prompt, self.answer, *self.accepted]))
@@ -173,10 +182,33 @@ def _drafts(entry: LexiconEntry, lexicon_by_gloss: dict[str, list[str]], familie
         yield _Draft("english_to_dakota", "lemma", entry, prompt, lemma, tuple(others))
 
 
+NEGATIVE_PARTICLE = "ṡni"
+PLURAL_SUFFIX = "pi"
+PLURAL_PERSONS = ("1pl", "2pl", "3pl")
+
+
+def family_baseline(family: str, label: str, lemma: str, gloss: str, form: str | None = None) -> tuple[str, ...]:
+    """What a task's prompt hands over: the forms and gloss it shows, and its family's
+    construction on them, applied blindly (see the module docstring)."""
+    shown = {"english_to_dakota": [gloss], "dakota_to_english": [lemma]}.get(family, [form, lemma, gloss])
+    plural = label.removesuffix(".neg") in PLURAL_PERSONS
+    built = {
+        "conjugate": [lemma + PLURAL_SUFFIX] if plural else [],
+        "negate": [f"{lemma}{PLURAL_SUFFIX if plural else ''} {NEGATIVE_PARTICLE}", f"{lemma} {NEGATIVE_PARTICLE}"],
+        "pluralize": [lemma + PLURAL_SUFFIX],
+        "segment": [split_where_changed(form, lemma)] if form else [],
+    }.get(family, [])
+    if family == "segment" and form and form.endswith(PLURAL_SUFFIX):
+        built.append(f"{form[: -len(PLURAL_SUFFIX)]}-{PLURAL_SUFFIX}")
+    return tuple(dict.fromkeys(text for text in (*shown, *built) if text))
+
+
 def _finish(draft: _Draft) -> _Draft:
     found = draft.inflection
     if found is not None:
         draft.rules, draft.complexity = found.rules, found.complexity + (draft.family == "segment")
+    form = found.form if found is not None and draft.family in ("segment", "analyze") else None
+    draft.given = family_baseline(draft.family, draft.label, draft.entry.lemma, draft.entry.gloss, form)
     return draft
 
 
@@ -233,6 +265,8 @@ def generate(lexicon: Sequence[LexiconEntry], config: GeneratorConfig = Generato
             gloss=d.entry.gloss,
             morphemes=tuple(d.inflection.morphemes) if d.inflection and d.family in FORM_FAMILIES else None,
             target_word=d.inflection.target_word if d.inflection and d.family in FORM_FAMILIES else 0,
+            baseline=d.given,
+            baseline_source="data",
             split="test" if d.entry.lemma in test else "train",
             source={
                 "work": "Riggs 1893",
@@ -271,6 +305,7 @@ def task_row(task: GrammarTask) -> dict:
         "base_form": task.base_form,
         "morphemes": list(task.morphemes) if task.morphemes is not None else [],
         "target_word": task.target_word,
+        "baseline": list(task.baseline),
         "source": task.source,
         "split": task.split,
     }

@@ -1,6 +1,11 @@
 """What a task's gold answer requires, read once from the task's `info` in either schema.
 
-Two schemas reach the rubric:
+The gold is the normalised references (the answer and its accepted variants), what the
+prompt hands over (``info.baseline``: the candidates of `dakota_grammar_env.baseline`,
+with the base form always among them), and, for person-and-number answers, the slots.
+
+The affix requirements are read too, for the probe and the data audit (the reward
+itself works from the baseline). Two schemas describe them:
 
 - the project's own (``morphemes``: the gold's segmentation with roles, and which
   affixes the task asks for), where affix requirements are exact;
@@ -21,7 +26,10 @@ from functools import cached_property
 from typing import Any
 
 from dakota_grammar_env.affix import AffixRequirement
-from dakota_grammar_env.orthography import SPECIAL_LETTERS, Folding, normalize, normalize_form, skeleton
+from dakota_grammar_env.baseline import Baseline, closest_baseline
+from dakota_grammar_env.hedges import separator_allowance
+from dakota_grammar_env.orthography import Folding, marked_positions, normalize, normalize_form, skeleton
+from dakota_grammar_env.slots import gold_slots
 
 SPAN_LIMIT_MIN_CHARS = 400
 SPAN_LIMIT_GOLD_FACTOR = 3
@@ -37,15 +45,16 @@ class GoldError(ValueError):
 
 @dataclass(frozen=True)
 class GoldSpec:
-    """A task's gold, normalised: accepted references, the starting form(s), and the
-    affix requirements. Built once per task and reused for every rollout."""
+    """A task's gold, normalised: accepted references, what the prompt hands over, and
+    the affix requirements. Built once per task and reused for every rollout."""
 
     task_id: str
     task_type: str
     difficulty: str
     answer: str
     references: tuple[str, ...]
-    base_forms: tuple[str, ...]
+    baseline_candidates: tuple[str, ...]
+    baseline_source: str
     affixes: tuple[AffixRequirement, ...]
     dropped_affix_labels: tuple[str, ...]
     folding: Folding
@@ -67,8 +76,39 @@ class GoldSpec:
         return ";".join(req.label for req in self.affixes)
 
     @cached_property
-    def has_special_letters(self) -> bool:
-        return any(ch in SPECIAL_LETTERS for ch in self.references[0])
+    def baseline_by_skeleton(self) -> dict[str, str]:
+        """Each candidate's skeleton -> the first candidate with that skeleton, sorted so
+        that the closest candidate does not depend on the order the data lists them in."""
+        found: dict[str, str] = {}
+        for text in self.baseline_candidates:
+            found.setdefault(skeleton(text), text)
+        return dict(sorted(found.items()))
+
+    @cached_property
+    def baselines(self) -> tuple[Baseline, ...]:
+        """For each reference, the closest baseline candidate and the edits left to make."""
+        return tuple(
+            closest_baseline(reference, self.baseline_by_skeleton, display)
+            for reference, display in zip(self.reference_skeletons, self.references, strict=True)
+        )
+
+    @cached_property
+    def marked(self) -> tuple[int, ...]:
+        """For each reference, how many letters with diacritics (or ŋ) it has."""
+        return tuple(len(marked_positions(reference)) for reference in self.references)
+
+    @cached_property
+    def separator_allowance(self) -> dict[str, int]:
+        """How often the references may use each hedge separator (`hedges`)."""
+        return separator_allowance(self.references)
+
+    @cached_property
+    def slots(self) -> dict[str, str] | None:
+        """The person and number of a closed answer (every reference such a label)."""
+        readings = [gold_slots(reference) for reference in self.references]
+        if readings[0] is None or any(reading != readings[0] for reading in readings):
+            return None
+        return readings[0]
 
 
 def content_id(answer: str, info: Mapping[str, Any] | None) -> str:
@@ -189,6 +229,13 @@ def build_gold(answer: str, info: Mapping[str, Any] | None, folding: Folding = F
     gold_words = references[0].split(" ")
     base_forms = tuple(dict.fromkeys(normalize(text, folding) for text in _strings(info.get("base_form"), "base_form")))
     base_words = [word for form in base_forms for word in form.split(" ")]
+    given = [normalize(text, folding) for text in _strings(info.get("baseline"), "baseline")]
+    candidates = tuple(dict.fromkeys(text for text in (*base_forms, *given) if text))
+    source = info.get("baseline_source")
+    if source is not None and not isinstance(source, str):
+        raise GoldError(f"info.baseline_source must be a string, got {source!r}")
+    if source is None:
+        source = "info" if "baseline" in info else "base_form" if base_forms else "none"
     dropped: tuple[str, ...] = ()
     if "morphemes" in info:
         affixes = _morpheme_requirements(info["morphemes"], info.get("target_word", 0), gold_words, folding)
@@ -202,7 +249,8 @@ def build_gold(answer: str, info: Mapping[str, Any] | None, folding: Folding = F
         difficulty=str(info.get("difficulty", "unknown")),
         answer=answer,
         references=references,
-        base_forms=tuple(form for form in base_forms if form),
+        baseline_candidates=candidates,
+        baseline_source=source,
         affixes=affixes,
         dropped_affix_labels=dropped,
         folding=folding,

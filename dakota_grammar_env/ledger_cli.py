@@ -266,9 +266,9 @@ def add_ledger_commands(commands: Any) -> None:
 
     plot = sub.add_parser(
         "plot",
-        help="the reconciliation chart: weighted components, composite and reward_scalar per step",
-        description="Chart a per-step ledger CSV: the weighted components stacked up to composite_predicted, "
-        "with reward_scalar and prime-rl's reward (errors as 0), for train and eval.",
+        help="the reconciliation chart: exact matches and partial credit stacked up to reward_scalar per step",
+        description="Chart a per-step ledger CSV: the exact-match rate and the mean partial credit stacked up to "
+        "reward_scalar, with prime-rl's reward (errors as 0), for train and eval.",
     )
     plot.add_argument("csv", help="a per-step ledger CSV (reward_ledger.csv)")
     plot.add_argument("-o", "--output", metavar="PNG", help="default: reconciliation.png beside the CSV")

@@ -8,11 +8,12 @@ the ledger reaches W&B only as step means. Two families of keys carry it:
   ``ledger export --wandb`` (`ledger_wandb`), already the means of `reward_ledger.csv`;
 - ``metrics/ledger/<field>`` or ``metrics/<env>/ledger/<field>``: the zero-weight v0
   metrics of the seed-era environment (`seed_era`), which prime-rl averages over all of
-  a step's rollouts with 0 where a component does not apply. ``affix_*`` and
-  ``orthography_*`` are divided by the share of rollouts the component applies to
-  (``affix_applicable``, ``orthography_applicable``), which gives the mean over those
-  rollouts, as `reward_ledger.csv` has it (exact when every example has the same number
-  of rollouts, as prime-rl's groups do).
+  a step's rollouts with 0 where a component does not apply. The fields of a component
+  that does not apply everywhere (``novel_*``, ``char_overlap_*``, ``orthography_*``,
+  ``slots_*``) are divided by the share of rollouts it applies to
+  (``<component>_applicable``), which gives the mean over those rollouts, as
+  `reward_ledger.csv` has it (exact when every example has the same number of
+  rollouts, as prime-rl's groups do).
 
 Only means exist in W&B: the rollout-count columns stay empty, no rollouts CSV is made,
 and nothing is said about steps W&B did not record.

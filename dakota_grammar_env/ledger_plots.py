@@ -1,9 +1,10 @@
 """Charts and tables from the ledger CSVs (or a W&B run's ``ledger/*`` history).
 
-- `plot_reconciliation`: per step, the weighted components stacked up to
-  ``composite_predicted``, with ``reward_scalar`` (after the length penalty and the cap)
-  and prime-rl's reward counting errors as 0: proof that the scalar trained on is the
-  composite designed.
+- `plot_reconciliation`: per step, the reward split into its two parts, the exact-match
+  rate and the mean partial credit, stacked up to ``reward_scalar`` (every ledger row
+  has ``reward_scalar = exact_match_raw + partial_credit``), with prime-rl's reward
+  counting errors as 0: how much of the reward trained on is right answers (the earlier
+  attempt's was all partial credit).
 - `markdown_snippet`: the first and last steps as a markdown table.
 - `write_report`: dashboard PNGs: reward, each component, reward by task type and by
   difficulty, answer length, and the share of unparsed and errored rollouts.
@@ -21,12 +22,19 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-COMPONENT_COLORS = {
-    "exact": "#2b6cb0",
-    "char": "#38a169",
-    "affix": "#d69e2e",
-    "ortho": "#805ad5",
-}
+REWARD_PARTS = (
+    ("exact_match_raw", "exact matches (earn 1)", "#2b6cb0"),
+    ("partial_credit", "partial credit (cap × composite × penalty)", "#38a169"),
+)
+COMPONENTS = (
+    ("exact_match_norm", "exact"),
+    ("novel_norm", "novel"),
+    ("char_overlap_norm", "char"),
+    ("orthography_norm", "ortho"),
+    ("slots_norm", "slots"),
+    ("length_penalty_norm", "length"),
+)
+"""The normalised components charted, each a mean over the rollouts it applies to."""
 SPLIT_STYLES = {"train": "-", "eval": "--"}
 
 
@@ -97,22 +105,21 @@ def plot_reconciliation(steps_csv: Path, out_png: Path) -> Path:
     fig, axes = plt.subplots(
         1, len(splits), figsize=(6.5 * len(splits), 5.0), squeeze=False, sharey=True, layout="constrained"
     )
-    weighted = [name for name in rows[0] if name.startswith("weighted_")]
+    parts = [(column, label, color) for column, label, color in REWARD_PARTS if column in rows[0]]
     for ax, split in zip(axes[0], splits, strict=True):
         steps, _ = _series(rows, split, "step")
-        if weighted:
-            stacks = [_series(rows, split, name)[1] for name in weighted]
-            usable = [i for i, values in enumerate(stacks) if len(values) == len(steps)]
+        stacks = [_series(rows, split, column)[1] for column, _, _ in parts]
+        usable = [i for i, values in enumerate(stacks) if len(values) == len(steps)]
+        if usable:
             ax.stackplot(
                 steps,
                 *[stacks[i] for i in usable],
-                labels=[f"{weighted[i].removeprefix('weighted_')}: w × norm" for i in usable],
-                colors=[COMPONENT_COLORS.get(weighted[i].removeprefix("weighted_"), "#999999") for i in usable],
+                labels=[parts[i][1] for i in usable],
+                colors=[parts[i][2] for i in usable],
                 alpha=0.55,
             )
         for column, style, label in (
-            ("composite_predicted", dict(color="black", lw=2.2), "composite_predicted"),
-            ("reward_scalar", dict(color="#e53e3e", lw=2.0, marker="o", ms=3), "reward_scalar (penalty, cap)"),
+            ("reward_scalar", dict(color="#e53e3e", lw=2.0, marker="o", ms=3), "reward_scalar"),
             ("reward_with_errors", dict(color="#e53e3e", lw=1.2, ls=":"), "reward, errored = 0 (prime-rl)"),
         ):
             xs, ys = _series(rows, split, column)
@@ -136,10 +143,11 @@ SNIPPET_COLUMNS = (
     ("errored_rollouts", "errored"),
     ("parse_ok", "parsed"),
     ("exact_match_raw", "exact"),
-    ("char_overlap_raw", "chrF"),
-    ("affix_raw", "affix"),
+    ("novel_raw", "novel"),
+    ("char_overlap_raw", "char"),
     ("orthography_raw", "ortho"),
-    ("composite_predicted", "composite"),
+    ("slots_raw", "slots"),
+    ("partial_credit", "partial"),
     ("reward_scalar", "reward_scalar"),
 )
 
@@ -162,7 +170,7 @@ def markdown_snippet(steps_csv: Path, first: int = 3, last: int = 3) -> str:
             for key, _ in columns:
                 value = row.get(key)
                 if isinstance(value, float) and key not in ("step", "rollouts", "errored_rollouts"):
-                    cells.append(f"{value:.3f}" if key != "char_overlap_raw" else f"{value:.1f}")
+                    cells.append(f"{value:.3f}")
                 elif isinstance(value, float):
                     cells.append(str(int(value)))
                 else:
@@ -283,11 +291,7 @@ def write_report(steps_csv: Path, out_dir: Path, rollouts_csv: Path | None = Non
     """The dashboard PNGs in `out_dir`; the breakdowns need the rollouts CSV."""
     rows = read_csv(steps_csv)
     out_dir = Path(out_dir)
-    components = [
-        (c, c)
-        for c in ("exact_match_norm", "char_overlap_norm", "affix_norm", "orthography_norm", "length_penalty_norm")
-        if c in rows[0]
-    ]
+    components = [(column, column) for column, _ in COMPONENTS if column in rows[0]]
     charts = [
         _line_chart(
             rows,
@@ -351,18 +355,15 @@ def plot_eval_summary(rollouts_csv: Path, out_png: Path, title: str = "Evaluatio
         ax.grid(axis="y", alpha=0.3)
 
     components: dict[str, list[float]] = {}
-    for name in (
-        "exact_match_norm",
-        "char_overlap_norm",
-        "affix_norm",
-        "orthography_norm",
-        "length_penalty_norm",
-        "parse_ok",
-        "reward_scalar",
+    for name, label in (
+        *COMPONENTS,
+        ("parse_ok", "parse_ok"),
+        ("partial_credit", "partial"),
+        ("reward_scalar", "reward"),
     ):
         values = [value for row in rows if (value := _number(row.get(name, ""))) is not None]
         if values:
-            components[name.removesuffix("_norm")] = values
+            components[label] = values
     bars(axes[0], components, "Components (mean, normalised)", "#2b6cb0")
     for ax, column, color in ((axes[1], "task_type", "#38a169"), (axes[2], "difficulty", "#d69e2e")):
         groups: dict[str, list[float]] = defaultdict(list)

@@ -5,8 +5,9 @@ Per step: ``run_id, split, step, rollouts, errored_rollouts, scored_rollouts,
 reward_with_errors`` (the mean reward counting an errored rollout as 0, as prime-rl's
 own ``reward`` curve does), then the mean of every numeric ledger field over the
 rollouts that have it (a component that does not apply to a task is left out of its
-mean, not counted as 0), then ``weighted_<component>``, the mean of each rollout's
-weight x normalised value, whose sum is ``composite_predicted``.
+mean, not counted as 0). Every row has ``reward_scalar = exact_match_raw +
+partial_credit``, so a step's mean reward is its exact-match rate plus its mean partial
+credit: how much of the reward is right answers, and how much is partial credit.
 
 Values are written so that a rerun gives the same bytes: floats as Python's shortest
 round-trip repr, booleans as 1/0, missing values empty.
@@ -22,7 +23,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from dakota_grammar_env.ledger import FIELDS, LEDGER_VERSION, NUMERIC_FIELDS, WEIGHTED_FIELDS
+from dakota_grammar_env.ledger import FIELDS, LEDGER_VERSION, NUMERIC_FIELDS
 from dakota_grammar_env.run_records import Rollout
 
 STEP_BASE = ("run_id", "split", "step", "rollouts", "errored_rollouts", "scored_rollouts", "reward_with_errors")
@@ -55,13 +56,12 @@ class LedgerSchema:
     name: str
     fields: tuple[str, ...]
     numeric: tuple[str, ...]
-    weighted: tuple[tuple[str, str, str], ...] = ()
 
     @classmethod
     def ours(cls) -> LedgerSchema:
         """This package's ledger (version `LEDGER_VERSION`)."""
         fields = tuple(f for f in FIELDS if f not in TASK_FIELDS and f != "ledger_version")
-        return cls(f"dakota-grammar/{LEDGER_VERSION}", fields, NUMERIC_FIELDS, WEIGHTED_FIELDS)
+        return cls(f"dakota-grammar/{LEDGER_VERSION}", fields, NUMERIC_FIELDS)
 
     @classmethod
     def infer(cls, ledgers: Iterable[Mapping[str, Any]]) -> LedgerSchema | None:
@@ -85,7 +85,7 @@ class LedgerSchema:
 
     @property
     def step_columns(self) -> tuple[str, ...]:
-        return STEP_BASE + self.numeric + tuple(name for name, _, _ in self.weighted)
+        return STEP_BASE + self.numeric
 
     @property
     def rollout_columns(self) -> tuple[str, ...]:
@@ -96,14 +96,11 @@ class LedgerSchema:
             "name": self.name,
             "fields": list(self.fields),
             "numeric": list(self.numeric),
-            "weighted": [list(w) for w in self.weighted],
         }
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> LedgerSchema:
-        return cls(
-            data["name"], tuple(data["fields"]), tuple(data["numeric"]), tuple(tuple(w) for w in data["weighted"])
-        )  # type: ignore[misc]
+        return cls(data["name"], tuple(data["fields"]), tuple(data["numeric"]))
 
 
 def cell(value: Any) -> str:
@@ -147,14 +144,6 @@ def step_means(rollouts: Sequence[Rollout], schema: LedgerSchema) -> dict[str, f
     }
     for name in schema.numeric:
         means[name] = _mean([float(value) for ledger in scored if _is_number(value := ledger.get(name))])
-    for name, weight, norm in schema.weighted:
-        means[name] = _mean(
-            [
-                float(ledger[weight]) * float(ledger.get(norm) or 0.0)
-                for ledger in scored
-                if _is_number(ledger.get(weight))
-            ]
-        )
     return means
 
 

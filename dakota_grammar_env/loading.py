@@ -9,10 +9,15 @@ Project schema, one object per line::
 
     {"id", "task_type", "difficulty", "prompt", "answer",
      "accepted"?, "lemma"?, "gloss"?, "base_form"?, "morphemes"?, "target_word"?,
-     "source"?, "split"?}
+     "baseline"?, "source"?, "split"?}
 
 Dakota1890 schema: ``{"prompt", "answer", "info": {...}, "task_id"?}``, see
 ``../shared/reference/dakota1890/README.md``.
+
+``baseline`` lists the answers a reader of the prompt alone could give (the reward pays
+partial credit only beyond the closest of them). A row without one, and every
+Dakota1890 row, gets it derived from its prompt and base form
+(`dakota_grammar_env.baseline.candidates_for_prompt`).
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from dakota_grammar_env.baseline import candidates_for_prompt
 from dakota_grammar_env.gold import GoldError, build_gold, content_id
 from dakota_grammar_env.orthography import normalize
 from dakota_grammar_env.tasks import SPLITS, GrammarTask
@@ -32,7 +38,9 @@ DEFAULT_DATASET = "dakota_grammar_tasks.jsonl"
 """The shipped file the taskset loads when no path is given."""
 
 PROJECT_REQUIRED = ("id", "task_type", "difficulty", "prompt", "answer")
-PROJECT_OPTIONAL = ("accepted", "lemma", "gloss", "base_form", "morphemes", "target_word", "source", "split")
+PROJECT_OPTIONAL = (
+    "accepted", "lemma", "gloss", "base_form", "morphemes", "target_word", "baseline", "source", "split",
+)  # fmt: skip
 
 
 class DataError(ValueError):
@@ -125,14 +133,21 @@ def _project_task(row: dict[str, Any], where: str) -> GrammarTask:
     base_form = row.get("base_form")
     if base_form is not None and not isinstance(base_form, str):
         raise DataError(f"{where}: field 'base_form' must be a string or null, got {base_form!r}")
+    prompt = _require_str(row, "prompt", where)
+    if "baseline" in row:
+        baseline, baseline_source = _str_list(row["baseline"], "baseline", where), "data"
+    else:
+        baseline, baseline_source = tuple(candidates_for_prompt(prompt, [base_form or ""])), "prompt"
     return GrammarTask(
         task_id=_require_str(row, "id", where),
         task_type=_require_str(row, "task_type", where),
         difficulty=_require_str(row, "difficulty", where),
-        prompt=_require_str(row, "prompt", where),
+        prompt=prompt,
         answer=_require_str(row, "answer", where),
         accepted=_str_list(row.get("accepted"), "accepted", where),
         base_form=base_form,
+        baseline=baseline,
+        baseline_source=baseline_source,
         lemma=row.get("lemma"),
         gloss=row.get("gloss"),
         morphemes=tuple(morphemes) if morphemes is not None else None,
@@ -153,6 +168,7 @@ def _dakota1890_task(row: dict[str, Any], where: str) -> GrammarTask:
     target = info.get("target_form")
     affixes = _str_list(info.get("required_affixes"), "info.required_affixes", where)
     task_id = row.get("task_id") or content_id(answer, {"prompt": prompt, "info": info})
+    given = [text for text in (base, info.get("dakota_text")) if isinstance(text, str) and text.strip()]
     return GrammarTask(
         task_id=str(task_id),
         task_type=str(info.get("task_type", "unknown")),
@@ -163,6 +179,8 @@ def _dakota1890_task(row: dict[str, Any], where: str) -> GrammarTask:
         lemma=base if isinstance(base, str) else None,
         gloss=info.get("english_text") if isinstance(info.get("english_text"), str) else None,
         required_affixes=affixes,
+        baseline=tuple(candidates_for_prompt(prompt, given, affixes)),
+        baseline_source="prompt",
         source={
             "work": "Dakota1890",
             "pages": info.get("source_pages"),

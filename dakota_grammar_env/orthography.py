@@ -148,8 +148,15 @@ def _is_edge_junk(ch: str) -> bool:
     return ch.isspace() or unicodedata.category(ch)[0] in "PS"
 
 
+_ASCII_EDGE_JUNK = "".join(chr(code) for code in range(128) if _is_edge_junk(chr(code)))
+"""The ASCII characters `_is_edge_junk` is true for, stripped in one C-level call."""
+
+
 def strip_edge_punctuation(text: str) -> str:
     """Trim whitespace, punctuation and symbols (quotes, *, `, ., -) from both ends."""
+    text = text.strip(_ASCII_EDGE_JUNK)
+    if not text or (text[0].isascii() and text[-1].isascii()):
+        return text
     start, end = 0, len(text)
     while start < end and _is_edge_junk(text[start]):
         start += 1
@@ -158,20 +165,25 @@ def strip_edge_punctuation(text: str) -> str:
     return text[start:end]
 
 
-def normalize_form(text: str, folding: Folding = Folding.RIGGS) -> str:
-    """NFC, case folding, letter folding, one apostrophe and one dash shape.
+def normalize_form(text: str, folding: Folding = Folding.RIGGS, *, sanitized: bool = False) -> str:
+    """NFC, case folding, letter folding, one apostrophe and one dash shape
+    (`sanitized`: the text has been through `sanitize` already).
 
     No trimming: used for morpheme pieces, whose hyphens and edges matter.
     """
-    text = unicodedata.normalize("NFC", sanitize(text)).casefold()
+    if not sanitized:
+        text = sanitize(text)
+    if text.isascii():  # NFC is the identity and casefold is lower; no letter variant is ASCII
+        return text.lower().translate(_fold_tables(folding)[0])
+    text = unicodedata.normalize("NFC", text).casefold()
     text = unicodedata.normalize("NFC", text)
     return fold_letters(text, folding)
 
 
-def normalize(text: str, folding: Folding = Folding.RIGGS) -> str:
+def normalize(text: str, folding: Folding = Folding.RIGGS, *, sanitized: bool = False) -> str:
     """The comparison form of an answer: `normalize_form`, whitespace collapsed to
     single spaces, and edge punctuation trimmed."""
-    return strip_edge_punctuation(" ".join(normalize_form(text, folding).split()))
+    return strip_edge_punctuation(" ".join(normalize_form(text, folding, sanitized=sanitized).split()))
 
 
 _SKELETON_EXTRA = {ord("ŋ"): "n"}
@@ -195,6 +207,30 @@ def _skeleton(text: str) -> str:
 
 _short_skeleton = lru_cache(maxsize=65536)(_skeleton)
 """Words and short answers repeat across rollouts; their skeletons are cached."""
+
+
+_MARKED: dict[str, bool] = {}
+
+
+def is_marked(ch: str) -> bool:
+    """Whether a character carries a diacritic (or is ŋ): a Riggs letter, a stressed
+    vowel, or any other marked letter a reply may write (à, ö)."""
+    found = _MARKED.get(ch)
+    if found is None:
+        found = _MARKED[ch] = not ch.isascii() and _skeleton(ch) != ch
+    return found
+
+
+def marked_positions(text: str) -> list[int]:
+    """The indexes of the marked characters in `text`."""
+    if text.isascii():
+        return []
+    marked = _MARKED
+    return [i for i, ch in enumerate(text) if not ch.isascii() and (marked.get(ch) or is_marked(ch))]
+
+
+def has_marked_letters(text: str) -> bool:
+    return bool(marked_positions(text))
 
 
 def special_letters(text: str) -> list[str]:

@@ -7,12 +7,12 @@ serves them the same reward and the same ledger as the v1 taskset:
 
 - one reward function, `reward_scalar` (weight 1.0), so the v0 weighted sum *is* the
   ledger's `reward_scalar`;
-- every numeric ledger field as a zero-weight metric `ledger/<field>` (and the weighted
-  contributions as `ledger/weighted_<component>`), which old prime-rl logs to W&B as
-  `metrics/ledger/<field>` step means. A component that does not apply to a task
-  reports 0 there, so `affix_*` and `orthography_*` means are over all rollouts;
-  `ledger/affix_applicable` and `ledger/orthography_applicable` turn them back into
-  means over the rollouts they apply to (`ledger_history` does this);
+- every numeric ledger field as a zero-weight metric `ledger/<field>`, which old
+  prime-rl logs to W&B as `metrics/ledger/<field>` step means. A component that does
+  not apply to a task reports 0 there, so the `novel_*`, `char_overlap_*`,
+  `orthography_*` and `slots_*` means are over all rollouts; their
+  `ledger/<component>_applicable` means turn them back into means over the rollouts
+  they apply to (`ledger_history` does this);
 - the whole ledger row in the rollout's `info["ledger"]`, so saved outputs carry it.
 
 The ledger is computed once per rollout, by `reward_scalar`, and kept in that rollout's
@@ -218,6 +218,7 @@ def build_environment(
     weights: Mapping[str, float] | None,
     partial_cap: float,
     folding: str,
+    char_floor: float,
 ) -> DakotaGrammarSeedEraEnv:
     """The environment `dakota_grammar_env.load_environment` returns (its defaults and
     argument docs live there, in the package root)."""
@@ -232,7 +233,7 @@ def build_environment(
         folding_value = Folding(folding)
     except ValueError:
         raise ValueError(f"folding must be one of {[f.value for f in Folding]}, got {folding!r}") from None
-    rubric = DakotaGrammarRubric(weights=weights, partial_cap=partial_cap, folding=folding_value)
+    rubric = DakotaGrammarRubric(weights=weights, partial_cap=partial_cap, folding=folding_value, char_floor=char_floor)
     tasks = read_tasks(data_path or shipped_data_path()).tasks
     train = _pick(tasks, split, task_types, difficulties, seed, num_tasks)
     held_out = _pick(tasks, eval_split, task_types, difficulties, seed, num_eval_tasks) if eval_split else None

@@ -22,8 +22,11 @@ class GrammarTask:
     """One task: the prompt, the gold answer, and what the rubric needs to judge it.
 
     `morphemes` (project schema) or `required_affixes` (Dakota1890 labels) describe the
-    affixes the answer must carry; `base_form` is the form the task starts from.
-    `origin` says where the row came from (file:line), for error messages."""
+    affixes the answer carries; `base_form` is the form the task starts from; `baseline`
+    lists what a reply could say from the prompt alone (`dakota_grammar_env.baseline`),
+    and `baseline_source` where that list came from (``data``: the row's own field;
+    ``prompt``: derived from the prompt when the row has none). `origin` says where the
+    row came from (file:line), for error messages."""
 
     task_id: str
     task_type: str
@@ -37,6 +40,8 @@ class GrammarTask:
     morphemes: tuple[dict[str, Any], ...] | None = None
     target_word: int = 0
     required_affixes: tuple[str, ...] = ()
+    baseline: tuple[str, ...] = ()
+    baseline_source: str = "none"
     split: str | None = None
     source: dict[str, Any] = field(default_factory=dict)
     origin: str = ""
@@ -52,6 +57,8 @@ class GrammarTask:
             info["accepted"] = list(self.accepted)
         if self.base_form:
             info["base_form"] = self.base_form
+        info["baseline"] = list(self.baseline)
+        info["baseline_source"] = self.baseline_source
         if self.morphemes is not None:
             info["morphemes"] = [dict(m) for m in self.morphemes]
             info["target_word"] = self.target_word

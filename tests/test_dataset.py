@@ -112,3 +112,39 @@ def test_crosscheck_against_dakota1890_and_the_datasheet_lists_every_disagreemen
 def test_each_family_has_train_and_test_tasks(shipped_tasks, family):
     splits = {t.split for t in shipped_tasks if t.task_type == family}
     assert splits == {"train", "test"}
+
+
+def test_every_task_s_baseline_is_what_its_prompt_shows_or_its_family_construction(shipped_tasks):
+    from dakota_grammar_env.baseline import split_where_changed
+    from dakota_grammar_env.generator import NEGATIVE_PARTICLE, PLURAL_SUFFIX
+
+    for task in shipped_tasks:
+        prompt = normalize(task.prompt)
+        assert task.baseline_source == "data" and task.baseline, task.task_id
+        shown = {normalize(text) for text in task.baseline if normalize(text) in prompt}
+        assert normalize(task.lemma) in shown or task.task_type == "english_to_dakota", task.task_id
+        if task.base_form:
+            assert normalize(task.base_form) in shown
+        lemma = task.lemma
+        constructions = {
+            f"{lemma} {NEGATIVE_PARTICLE}",
+            f"{lemma}{PLURAL_SUFFIX} {NEGATIVE_PARTICLE}",
+            lemma + PLURAL_SUFFIX,
+            *(split_where_changed(text, lemma) for text in task.baseline),
+            *(f"{text[:-2]}-{PLURAL_SUFFIX}" for text in task.baseline if text.endswith(PLURAL_SUFFIX)),
+        }
+        for text in task.baseline:
+            assert normalize(text) in shown or text in constructions, (task.task_id, text)
+
+
+def test_the_prompt_gives_the_answer_only_through_the_family_s_rule_of_thumb(shipped_tasks):
+    """Where a baseline is the gold, it is a construction the prompt names or a diff of
+    two forms it shows (reported by the probe as a rule of thumb), never a shown form."""
+    given_away = 0
+    for task in shipped_tasks:
+        prompt = normalize(task.prompt)
+        for text in task.baseline:
+            if normalize(text) == normalize(task.answer):
+                assert normalize(text) not in prompt, task.task_id
+                given_away += 1
+    assert 0 < given_away < len(shipped_tasks)

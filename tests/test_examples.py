@@ -564,7 +564,9 @@ def test_launch_script_is_an_executable_strict_bash_script():
 
 FAKE_UV = r"""#!/usr/bin/env bash
 # A stand-in for `uv run rl @ CONFIG --output-dir D --run.name N ...`: records its arguments and
-# PRL_RUN_ID, then writes a synthetic prime-rl run, one step every STEP_SECONDS.
+# PRL_RUN_ID, then writes a synthetic prime-rl run, one step every STEP_SECONDS. After the first step
+# it waits (up to 5 minutes) for the live follower's output folder, the sign that the follower is up
+# and inside its Ctrl-C handling, so that stopping it is tested however slow the machine is.
 [[ "$1" == run && "$2" == rl ]] || { echo "fake uv: unexpected $*" >&2; exit 97; }
 shift 2
 printf '%s\n' "$PRL_RUN_ID" "$@" > "$FAKE_RL_ARGS"
@@ -576,10 +578,15 @@ exec "$PYTHON" -c '
 import sys, time
 sys.path.insert(0, sys.argv[2])
 from synthetic_run import RunWriter
+from pathlib import Path
 writer = RunWriter(sys.argv[1], rollouts_per_step=8, eval_every=3, eval_rollouts=4)
+follower_up = Path(sys.argv[1]) / "wandb_analysis" / "follow"
 for step in range(1, 8):
     time.sleep(float(sys.argv[3]))
     writer.write_step(step, 7)
+    deadline = time.monotonic() + 300
+    while step == 1 and not follower_up.is_dir() and time.monotonic() < deadline:
+        time.sleep(0.1)
 ' "$out/$name" "$TESTS" "$STEP_SECONDS"
 """
 

@@ -100,15 +100,15 @@ def test_the_vf_eval_fixture_exports_as_one_eval_step(tmp_path):
     assert_matches(run / "wandb_analysis" / "reward_ledger.csv", recompute(run, "vf-eval"))
 
 
-def test_our_ledger_exports_with_fixed_columns_and_weighted_components(tmp_path):
+def test_our_ledger_exports_with_fixed_columns_and_the_reward_in_two_parts(tmp_path):
     run = tmp_path / "run"
     write_run(run, 6, rollouts_per_step=12, eval_every=3, eval_rollouts=6)
     export_run(RunLayout.detect(run))
     steps_csv = run / "wandb_analysis" / "reward_ledger.csv"
     assert_matches(steps_csv, recompute(run, "prime-rl"))
     for row in read_rows(steps_csv):
-        weighted = sum(float(row[f"weighted_{c}"]) for c in ("exact", "char", "affix", "ortho"))
-        assert weighted == pytest.approx(float(row["composite_predicted"]), abs=1e-12)
+        parts = float(row["exact_match_raw"]) + float(row["partial_credit"])
+        assert parts == pytest.approx(float(row["reward_scalar"]), abs=1e-12)
         if row["errored_rollouts"] != "0":
             assert float(row["reward_with_errors"]) < float(row["reward_scalar"])
 

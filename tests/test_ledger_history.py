@@ -23,7 +23,7 @@ import pytest
 from synthetic_run import _reply
 
 from dakota_grammar_env.cli import main
-from dakota_grammar_env.ledger import NUMERIC_FIELDS, WEIGHTED_FIELDS, flat_metrics
+from dakota_grammar_env.ledger import NUMERIC_FIELDS, flat_metrics
 from dakota_grammar_env.ledger_history import HistoryError, history_steps
 from dakota_grammar_env.loading import read_tasks, shipped_data_path
 from dakota_grammar_env.rubric import DakotaGrammarRubric
@@ -51,14 +51,12 @@ def _steps() -> dict[int, list[list[dict]]]:
 
 def _expected_means(examples: list[list[dict]]) -> dict[str, float | None]:
     """What reward_ledger.csv holds for the step: each field's mean over the rollouts it
-    applies to; each weighted contribution's mean over all."""
+    applies to."""
     rows = [row for example in examples for row in example]
     means: dict[str, float | None] = {}
     for name in NUMERIC_FIELDS:
         values = [float(row[name]) for row in rows if row[name] is not None]
         means[name] = math.fsum(values) / len(values) if values else None
-    for name, weight, norm in WEIGHTED_FIELDS:
-        means[name] = math.fsum(row[weight] * (row[norm] or 0.0) for row in rows) / len(rows)
     return means
 
 
@@ -157,7 +155,7 @@ def test_a_seed_era_history_rebuilds_the_per_step_ledger_csv(tmp_path, serve_his
     first = history[0]
     assert any(
         float(rows[0][name]) != pytest.approx(first[f"metrics/ledger/{name}"])
-        for name in ("affix_norm", "orthography_norm")
+        for name in ("novel_norm", "char_overlap_norm", "orthography_norm", "slots_norm")
         if rows[0][name]
     )
 

@@ -67,7 +67,7 @@ def test_replaying_a_synthetic_run_logs_the_csv_means_to_the_orchestrators_wandb
         prefix = "ledger/" if row["split"] == "train" else "ledger/eval/"
         assert step == int(row["step"])
         assert data[f"{prefix}reward_scalar"] == float(row["reward_scalar"])
-        assert data[f"{prefix}w_affix"] == float(row["w_affix"])
+        assert data[f"{prefix}partial_credit"] == float(row["partial_credit"])
 
 
 def test_without_prime_rl_the_hook_warns_once_and_stays_off(caplog, monkeypatch):

@@ -112,3 +112,32 @@ def test_reference_data_loads_with_reported_skips(path):
     total = sum(1 for line in path.open(encoding="utf-8") if line.strip())
     assert len(loaded.tasks) + len(loaded.skipped) == total
     assert loaded.schema == "dakota1890"
+
+
+def test_a_row_s_own_baseline_is_kept_and_a_missing_one_is_derived_from_its_prompt(tmp_path):
+    given = {**GOOD, "baseline": ["kaġa", "kaġapi"]}
+    derived = {**GOOD, "id": "t2", "prompt": "Conjugate kaġa ('to make') for 'I'.\nGloss: to make"}
+    first, second = read_tasks(write_jsonl(tmp_path, [given, derived])).tasks
+    assert (first.baseline, first.baseline_source) == (("kaġa", "kaġapi"), "data")
+    assert second.baseline_source == "prompt"
+    for text in ("kaġa", "to make", "Conjugate"):
+        assert text in second.baseline, text
+    info = second.info()
+    assert info["baseline"] == list(second.baseline) and info["baseline_source"] == "prompt"
+
+
+def test_a_bad_baseline_is_an_error_naming_the_field(tmp_path):
+    with pytest.raises(DataError, match=r"tasks.jsonl:1: field 'baseline' must be a list of strings"):
+        read_tasks(write_jsonl(tmp_path, [{**GOOD, "baseline": "kaġa"}]))
+
+
+def test_dakota1890_rows_get_their_baseline_from_base_form_prompt_and_named_affixes(tmp_path):
+    row = {
+        "prompt": "Insert the Dakota affix(es) into the base form:\n\nBase form: pida\nAffix(es) to insert: wo-",
+        "answer": "wopida",
+        "info": {"task_type": "affix_insertion", "base_form": "pida", "required_affixes": ["wo-", "-pi"]},
+    }
+    [task] = read_tasks(write_jsonl(tmp_path, [row])).tasks
+    assert task.baseline_source == "prompt" and task.baseline[0] == "pida"
+    assert "wopida" in task.baseline  # the instruction names wo-: applying it is handed over
+    assert "pidapi" not in task.baseline  # -pi is a label the prompt does not name

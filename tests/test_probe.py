@@ -1,5 +1,7 @@
-"""The probe: gold-like replies earn 1, hacks earn little, and where a hack pays on the
-reference data it is because that data leaks the gold into the prompt."""
+"""The probe: gold-like replies earn 1; prompt-only policies, hedges and hacks earn ~0
+where they are wrong; honest near misses earn more than any never-right prompt-only
+policy; and on the reference data the only prompt-only replies that pay are those its
+leaked golds make exactly right."""
 
 from __future__ import annotations
 
@@ -8,53 +10,103 @@ from conftest import REFERENCE_FILES, needs_reference
 
 from dakota_grammar_env.loading import read_tasks
 from dakota_grammar_env.orthography import normalize
-from dakota_grammar_env.probe import HACK_MAX_MEAN, POLICIES, run_probe
+from dakota_grammar_env.probe import (
+    ALL,
+    HACK_MAX_MEAN,
+    NEAR_MISS_MIN,
+    POLICIES,
+    PROMPT_ONLY_MAX,
+    failures,
+    fit_constants,
+    never_right_ceiling,
+    run_probe,
+)
 from dakota_grammar_env.rubric import DakotaGrammarRubric
 
 
-def test_every_policy_applies_and_passes_on_the_shipped_data(shipped_tasks):
-    results = {r.name: r for r in run_probe(shipped_tasks, DakotaGrammarRubric())}
-    assert set(results) == {spec.name for spec in POLICIES}
-    for result in results.values():
-        assert result.tasks > 0, result.name
-        assert result.passed, result
-    for name in ("gold", "gold_after_reasoning", "gold_nfd", "gold_case_punct", "gold_boxed"):
-        assert results[name].mean == 1.0
-    for name in (
-        "empty",
-        "whitespace",
-        "unterminated_reasoning",
-        "prompt_copied",
-        "base_form_copied",
-        "gold_repeated_10k",
+@pytest.fixture(scope="module")
+def shipped_cells(shipped_tasks):
+    return run_probe(shipped_tasks, DakotaGrammarRubric())
+
+
+def test_every_rule_holds_on_the_shipped_data(shipped_cells):
+    assert failures(shipped_cells) == []
+    overall = {c.policy: c for c in shipped_cells if c.family == ALL}
+    unused = {spec.name for spec in POLICIES} - set(overall)
+    assert all(name.startswith("blind_segment_") for name in unused), unused  # prefixes no form here starts with
+    for name in ("gold", "gold_after_reasoning", "gold_nfd", "gold_case_punct", "gold_boxed", "gold_reworded"):
+        assert overall[name].mean == 1.0, name
+    for name in ("empty", "whitespace", "unterminated_reasoning", "prompt_copied", "given_copied", "gold_repeated_10k"):
+        assert overall[name].maximum == 0.0, name
+
+
+def test_the_issue_s_hacks_earn_nothing_where_they_are_wrong(shipped_cells):
+    """The blind policies of issue 9, which earned 0.19-0.52 under reward v1."""
+    by_name = {(c.policy, c.family): c for c in shipped_cells}
+    for policy, family in (
+        ("blind_negate_-pi_ṡni", "negate"),  # v1: 0.521 mean, 0.385 where wrong
+        ("blind_possess_mi-", "possess"),  # v1: 0.398
+        ("given_grave_accent", ALL),  # v1: 0.188
+        ("blind_segment_-pi", "segment"),  # v1: 0.396
+        ("given_copied", "segment"),  # v1: 0.244
+        ("fitted_constant", "analyze"),  # v1: 0.374 for 'second person plural'
+        ("label_hedge_numbers", "analyze"),  # v1: 0.278
+        ("hedge_slash", ALL),  # v1: 0.35
+        ("hedge_parenthesis", ALL),  # v1: 0.21
     ):
-        assert results[name].maximum == 0.0
+        cell = by_name[(policy, family)]
+        assert cell.mean_wrong <= 0.05, (policy, family, cell.mean_wrong)
+
+
+def test_prompt_only_policies_pay_only_where_they_are_exactly_right(shipped_cells):
+    prompt_only = [c for c in shipped_cells if c.kind == "prompt-only"]
+    assert prompt_only and all(c.mean_wrong <= PROMPT_ONLY_MAX for c in prompt_only)
+    rules_of_thumb = {(c.policy, c.family): c.right_share for c in prompt_only if c.right}
+    assert rules_of_thumb[("blind_pluralize_-pi", "pluralize")] > 0.9  # base + pi: often simply right
+    assert rules_of_thumb[("diff_with_lemma", "segment")] > 0.9  # the prompt shows the lemma beside the form
+    assert all(c.mean <= HACK_MAX_MEAN for c in shipped_cells if c.kind in ("hedge", "hack", "wrong-choice"))
+
+
+def test_near_misses_beat_every_never_right_prompt_only_policy(shipped_cells):
+    judged = [c for c in shipped_cells if c.kind == "near-miss" and c.judged]
+    families = {c.family for c in judged}
+    assert {"conjugate", "negate", "possess", "english_to_dakota", "dakota_to_english"} <= families
+    for cell in judged:
+        assert cell.mean_learnable >= NEAR_MISS_MIN, cell
+        assert cell.mean_learnable > never_right_ceiling(shipped_cells, cell.family) + 0.1, cell
+
+
+def test_constants_are_fitted_on_the_train_split_only(shipped_tasks):
+    rubric = DakotaGrammarRubric()
+    constants = fit_constants(shipped_tasks, rubric)
+    train_golds = {normalize(t.answer) for t in shipped_tasks if t.split == "train"}
+    test_only = {normalize(t.answer) for t in shipped_tasks if t.split == "test"} - train_golds
+    assert set(constants) == {t.task_type for t in shipped_tasks}
+    assert not {normalize(c) for c in constants.values()} & test_only
 
 
 def test_the_probe_is_deterministic(shipped_tasks):
-    assert run_probe(shipped_tasks, seed=3) == run_probe(shipped_tasks, seed=3)
+    subset = shipped_tasks[:300]
+    assert run_probe(subset, seed=3) == run_probe(subset, seed=3)
 
 
-def _gold_leaks_into_prompt(task) -> bool:
-    gold, prompt = normalize(task.answer), normalize(task.prompt)
-    words = [w for w in gold.split() if len(w) > 2]
-    return gold in prompt or (bool(words) and sum(w in prompt for w in words) / len(words) >= 0.5)
+def _gold_in_prompt(task) -> bool:
+    return normalize(task.answer) in normalize(task.prompt)
 
 
 @needs_reference
 @pytest.mark.parametrize("path", REFERENCE_FILES, ids=lambda p: p.name)
-def test_hacks_that_pay_on_the_reference_data_are_explained_by_its_defects(path):
+def test_on_the_reference_data_the_rules_hold_and_prompt_copies_pay_only_through_leaks(path):
     tasks = read_tasks(path, skip_placeholders=True, skip_duplicates=True).tasks
-    paying: dict[str, list] = {}
-    results = run_probe(
-        tasks,
-        DakotaGrammarRubric(),
-        policies=[spec for spec in POLICIES if spec.kind == "hack"],
-        on_row=lambda name, task, reward: paying.setdefault(name, []).append(task) if reward > HACK_MAX_MEAN else None,
-    )
-    failing = [r for r in results if not r.passed]
-    print({r.name: round(r.mean, 3) for r in results})
-    for result in failing:
-        explained = sum(_gold_leaks_into_prompt(task) for task in paying[result.name])
-        assert explained / len(paying[result.name]) >= 0.95, (result.name, explained, len(paying[result.name]))
-    assert {r.name for r in failing} <= {"prompt_last_line"}
+    by_id = {task.task_id: task for task in tasks}
+    exact: list = []
+    prompt_only = [spec for spec in POLICIES if spec.kind == "prompt-only"]
+
+    def note(name, task, reward):
+        if reward == 1.0 and name != "fitted_constant":  # a constant is right where golds repeat
+            exact.append(by_id[task.task_id])
+
+    cells = run_probe(tasks, DakotaGrammarRubric(), policies=prompt_only, on_row=note)
+    assert failures(cells) == []
+    explained = sum(_gold_in_prompt(task) for task in exact)
+    assert not exact or explained / len(exact) >= 0.95, (explained, len(exact))

@@ -14,9 +14,11 @@ from dakota_grammar_env.rubric import DakotaGrammarRubric
 RUBRIC = DakotaGrammarRubric()
 TASKS = [
     ("wakaġa", CONJUGATE_INFO),
-    ("waṡte ṡni", {"base_form": "waṡte", "morphemes": [{"form": "ṡni", "role": "particle"}], "target_word": 1}),
-    ("to make", {"accepted": ["make"]}),
+    ("uŋwaṡtepi ṡni", {"base_form": "waṡte", "baseline": ["waṡte", "waṡtepi ṡni", "waṡte ṡni"]}),
+    ("to make", {"accepted": ["make"], "baseline": ["kaġa"]}),
     ("Dawid suŋkaku", {"base_form": "suŋka", "required_affixes": ["-ku", "wa-"]}),
+    ("o-ya-kihi-pi", {"baseline": ["oyakihipi", "okihi", "oyakihi-pi"]}),
+    ("second person plural", {"accepted": ["2pl"]}),
 ]
 DAKOTA = "aeiouŋṡċćḣġżḳṗṭáéíóúšžčǧȟ"
 
@@ -38,6 +40,7 @@ def _check(completion: str) -> None:
         reward = ledger["reward_scalar"]
         assert math.isfinite(reward) and 0.0 <= reward <= 1.0
         assert reward == 1.0 or reward <= RUBRIC.partial_cap
+        assert reward == ledger["exact_match_raw"] + ledger["partial_credit"]
         for name, value in ledger.numeric().items():
             assert math.isfinite(value), name
         verify_row(ledger)

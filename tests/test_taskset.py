@@ -71,12 +71,14 @@ def test_config_fields_select_tasks():
 
 
 def test_weights_shortcut_sets_the_task_config_and_conflicts_are_refused():
-    config = DakotaGrammarTasksetConfig(id="dakota-grammar", weights={"exact": 1, "char": 1, "affix": 0, "ortho": 0})
-    assert config.task.weights.char == 1
+    config = DakotaGrammarTasksetConfig(id="dakota-grammar", weights={"ortho": 0.5})
+    assert config.task.weights.ortho == 0.5
     with pytest.raises(ValueError, match="both set and differ"):
-        DakotaGrammarTasksetConfig(id="dakota-grammar", weights={"exact": 1}, task={"weights": {"exact": 2}})
+        DakotaGrammarTasksetConfig(id="dakota-grammar", weights={"ortho": 0.5}, task={"weights": {"ortho": 0.1}})
     with pytest.raises(ValueError):
-        DakotaGrammarTasksetConfig(id="dakota-grammar", weights={"exact": 0, "char": 0, "affix": 0, "ortho": 0})
+        DakotaGrammarTasksetConfig(id="dakota-grammar", weights={"ortho": -1})
+    with pytest.raises(ValueError, match="unknown weight"):
+        DakotaGrammarTasksetConfig(id="dakota-grammar", weights={"spelling": 1})
 
 
 def test_a_data_path_in_either_schema(tmp_path):
@@ -115,18 +117,28 @@ def test_scoring_writes_the_ledger_and_one_reward():
     assert trace.rewards["reward_scalar"].weight == 1.0
     assert trace.reward == ledger["reward_scalar"]
     for name in CHARTED_FIELDS:
-        assert trace.metrics[f"ledger/{name}"] == float(ledger[name])
+        if ledger[name] is None:  # a component that does not apply to this task is no metric
+            assert f"ledger/{name}" not in trace.metrics
+        else:
+            assert trace.metrics[f"ledger/{name}"] == float(ledger[name])
     assert all(key.startswith("ledger/") for key in trace.metrics)
 
 
-def test_scoring_honours_configured_weights():
-    [task] = load(
-        split="all", task_types=["conjugate"], num_tasks=1, weights={"exact": 1, "char": 0, "affix": 0, "ortho": 0}
-    )
-    trace = make_trace(task, "Answer: nearly")
+def test_scoring_honours_configured_weights_cap_and_floor():
+    [task] = load(split="all", task_types=["conjugate"], num_tasks=1, weights={"ortho": 1.0})
+    trace = make_trace(task, f"Answer: {task.data.answer}x")
     asyncio.run(task.score(trace))
-    assert trace.info["ledger"]["w_char"] == 0.0
-    assert trace.reward == 0.0
+    assert trace.info["ledger"]["w_ortho"] == 1.0
+    [capped] = load(split="all", task_types=["conjugate"], num_tasks=1, task={"partial_cap": 0.1, "char_floor": 0.2})
+    trace = make_trace(capped, f"Answer: {capped.data.answer}x")
+    asyncio.run(capped.score(trace))
+    assert trace.info["ledger"]["partial_cap"] == 0.1 and trace.info["ledger"]["char_overlap_baseline"] == 0.2
+    assert trace.reward <= 0.1
+
+
+def test_the_weights_of_reward_v1_are_a_clear_error():
+    with pytest.raises(ValueError, match="removed in reward v2"):
+        load(split="all", num_tasks=1, weights={"exact": 1, "char": 0, "affix": 0, "ortho": 0})
 
 
 def _replies(tasks, count: int) -> list[tuple]:
