@@ -12,7 +12,7 @@ The reward (ledger version 2):
     reward_scalar  = 1.0                                        if exact match
                    = partial_credit                             otherwise
     partial_credit = partial_cap * composite_predicted * length_penalty_norm
-    composite      = novel_norm * char_overlap_norm * orthography_norm   (form and gloss answers)
+    composite      = novel_norm * char_overlap_norm * spelling            (form and gloss answers)
                    = slots_norm                                          (person/number answers)
                    = 0 for a reply that is unparsed, a hedge, or a copy of the baseline
 
@@ -23,8 +23,8 @@ with each factor 1 where it does not apply, and
 - ``char_overlap_norm = gain(raw, baseline)``, with ``gain(raw, baseline) = (raw -
   baseline) / (1 - baseline)`` clipped to [0, 1]: the letter similarity beyond the chance
   floor, and, where the novel units do not apply, beyond the baseline's own similarity;
-- ``orthography_norm = 1 - w_ortho * (1 - orthography_raw)``: the special letters carry
-  ``w_ortho`` of the credit;
+- ``spelling = 1 - w_ortho * (1 - orthography_norm)``, with ``orthography_norm`` the F1
+  of the marked letters: they carry ``w_ortho`` of the credit;
 - ``slots_norm = gain(slots_raw, slots_baseline)``: the share of person/number slots right
   beyond what a rule of thumb gets (`dakota_grammar_env.slots`).
 
@@ -158,9 +158,10 @@ def gain(raw: float, baseline: float) -> float:
     return min(1.0, max(0.0, (raw - baseline) / (1.0 - baseline)))
 
 
-def spelling(orthography_raw: float, w_ortho: float) -> float:
-    """The orthography factor: the special letters carry `w_ortho` of the credit."""
-    return 1.0 - w_ortho * (1.0 - orthography_raw)
+def spelling(orthography_norm: float, w_ortho: float) -> float:
+    """The orthography factor of the composite: the marked letters carry `w_ortho` of the
+    credit (a reply with none of them right keeps 1 - w_ortho of it)."""
+    return 1.0 - w_ortho * (1.0 - orthography_norm)
 
 
 def composite(row: Mapping[str, Any]) -> float:
@@ -171,7 +172,7 @@ def composite(row: Mapping[str, Any]) -> float:
     value = 1.0
     for applicable, norm in _FACTOR_FIELDS:
         if row[applicable]:
-            value *= row[norm]
+            value *= spelling(row[norm], row["w_ortho"]) if norm == "orthography_norm" else row[norm]
     return value
 
 
@@ -187,8 +188,6 @@ def _expected_norm(prefix: str, row: Mapping[str, Any]) -> float:
     raw = row[f"{prefix}_raw"]
     if prefix == "char_overlap":
         return gain(raw, row["char_overlap_baseline"])
-    if prefix == "orthography":
-        return spelling(raw, row["w_ortho"])
     if prefix == "slots":
         return gain(raw, row["slots_baseline"])
     return raw

@@ -48,7 +48,6 @@ from dakota_grammar_env.ledger import (
     composite,
     gain,
     length_penalty,
-    spelling,
 )
 from dakota_grammar_env.orthography import Folding, marked_positions, normalize, skeleton
 from dakota_grammar_env.slots import SLOT_BASELINE, read_slots, slot_share
@@ -249,7 +248,7 @@ class DakotaGrammarRubric:
             if marked or ortho_raw < 1.0:
                 row["orthography_applicable"] = True
                 row["orthography_raw"] = ortho_raw
-                row["orthography_norm"] = spelling(ortho_raw, self.weights.ortho)
+                row["orthography_norm"] = ortho_raw
         return exact
 
     def _score_slots(self, row: dict[str, Any], gold: GoldSpec, span_norm: str) -> bool:

@@ -172,7 +172,7 @@ def test_marked_letters_carry_their_share_of_the_credit(rubric):
     full = rubric.score("Answer: bauŋksaa", "bauŋksa", info)
     undotted = rubric.score("Answer: baunksaa", "bauŋksa", info)
     assert full["orthography_raw"] == 1.0 and undotted["orthography_raw"] == 0.0
-    assert undotted["orthography_norm"] == 1.0 - rubric.weights.ortho
+    assert undotted["orthography_norm"] == 0.0 and undotted["w_ortho"] == rubric.weights.ortho
     assert undotted["reward_scalar"] == pytest.approx(full["reward_scalar"] * (1.0 - rubric.weights.ortho))
     stray = rubric.score("Answer: bauŋksà", "bauŋksa", info)  # a grave accent the gold does not have
     assert 0.0 < stray["orthography_raw"] < 1.0 and stray["reward_scalar"] < rubric.partial_cap
@@ -265,7 +265,7 @@ def test_verify_row_catches_a_tampered_row(rubric):
         ("char_overlap_norm", 0.99),
         ("char_overlap_baseline", 0.1),
         ("novel_realised", 0),
-        ("orthography_norm", 0.5),
+        ("orthography_norm", 0.123),
         ("w_ortho", 2.0),
         ("novel_norm", None),
         ("length_penalty_norm", 0.5),
