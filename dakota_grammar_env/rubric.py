@@ -15,8 +15,9 @@ instruction names, see `dakota_grammar_env.baseline`), at most ``partial_cap``:
   the baseline's own similarity too;
 - ``orthography``: F1 of the gold's marked letters (ŋ ṡ ġ á ...) kept at aligned
   positions; they carry ``weights.ortho`` of the credit;
-- ``slots``: for person-and-number answers, the share of slots right beyond chance,
-  instead of the three above (`dakota_grammar_env.slots`).
+- ``slots``: for person-and-number answers, instead of the three above: the share of
+  slots right beyond what a rule of thumb on the form gets (`dakota_grammar_env.slots`),
+  so a closed answer is, in effect, right or wrong.
 
 The factors multiply, so a reply must make the changes the prompt did not give *and*
 keep the rest to earn much. A reply that names several candidates (`hedges`) or copies

@@ -96,17 +96,20 @@ def _gold_in_prompt(task) -> bool:
 
 @needs_reference
 @pytest.mark.parametrize("path", REFERENCE_FILES, ids=lambda p: p.name)
-def test_on_the_reference_data_the_rules_hold_and_prompt_copies_pay_only_through_leaks(path):
+def test_on_the_reference_data_gold_pays_and_prompt_copies_pay_only_through_leaks(path):
     tasks = read_tasks(path, skip_placeholders=True, skip_duplicates=True).tasks
     by_id = {task.task_id: task for task in tasks}
+    by_name = {spec.name: spec for spec in POLICIES}
     exact: list = []
-    prompt_only = [spec for spec in POLICIES if spec.kind == "prompt-only"]
+    prompt_only = [spec for spec in POLICIES if spec.kind in ("prompt-only", "gold")]
 
     def note(name, task, reward):
-        if reward == 1.0 and name != "fitted_constant":  # a constant is right where golds repeat
+        if reward == 1.0 and by_name[name].kind == "prompt-only" and name != "fitted_constant":
+            # (a fitted constant is right where the file repeats a gold)
             exact.append(by_id[task.task_id])
 
     cells = run_probe(tasks, DakotaGrammarRubric(), policies=prompt_only, on_row=note)
     assert failures(cells) == []
+    assert all(c.mean >= 0.99 for c in cells if c.kind == "gold")
     explained = sum(_gold_in_prompt(task) for task in exact)
     assert not exact or explained / len(exact) >= 0.95, (explained, len(exact))
