@@ -31,3 +31,19 @@ class AffixRequirement:
         if self.end == len(word):
             return "final"
         return "internal"
+
+
+def label_parts(label: str) -> list[tuple[str, str]]:
+    """('prefix'|'suffix'|'infix'|'word', text) pieces of one Dakota1890-style affix label
+    (``wa-``, ``-pi``, ``-ya-``, ``ni-pi``, ``ṡni``)."""
+    text = label.strip()
+    if text.startswith("-") and text.endswith("-") and len(text) > 2:
+        return [("infix", text[1:-1])]
+    if text.endswith("-") and len(text) > 1:
+        return [("prefix", text[:-1])]
+    if text.startswith("-") and len(text) > 1:
+        return [("suffix", text[1:])]
+    if "-" in text.strip("-"):
+        head, _, tail = text.partition("-")
+        return [("prefix", head), ("suffix", tail)]
+    return [("word", text)]

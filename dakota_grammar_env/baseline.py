@@ -33,6 +33,8 @@ from difflib import SequenceMatcher
 
 from rapidfuzz.distance import OSA, Levenshtein
 
+from dakota_grammar_env.affix import label_parts
+
 BUILDS_ON_MIN_SHARE = 0.5
 """The share of a baseline's letters that must sit in the reference, in order, for the
 reference to count as built on it (and the novel units to apply)."""
@@ -204,9 +206,9 @@ def with_affixes(form: str, labels: Iterable[str]) -> list[str]:
     instruction that names the affix hands over."""
     built = []
     for label in labels:
-        text = label.strip()
-        if text.endswith("-") and not text.startswith("-") and len(text) > 1:
-            built.append(text[:-1] + form)
-        elif text.startswith("-") and not text.endswith("-") and len(text) > 1:
-            built.append(form + text[1:])
+        parts = label_parts(label)
+        if len(parts) == 1 and parts[0][0] == "prefix":
+            built.append(parts[0][1] + form)
+        elif len(parts) == 1 and parts[0][0] == "suffix":
+            built.append(form + parts[0][1])
     return built

@@ -91,7 +91,7 @@ class _Draft:
     rules: tuple[str, ...] = ()
     complexity: int = 1
     words: set[str] = field(default_factory=set)
-    given: tuple[str, ...] = ()
+    baseline: tuple[str, ...] = ()
 
     def text(self) -> str:
         return normalize(" ".join([self.prompt, self.answer, *self.accepted]))
@@ -208,7 +208,7 @@ def _finish(draft: _Draft) -> _Draft:
     if found is not None:
         draft.rules, draft.complexity = found.rules, found.complexity + (draft.family == "segment")
     form = found.form if found is not None and draft.family in ("segment", "analyze") else None
-    draft.given = family_baseline(draft.family, draft.label, draft.entry.lemma, draft.entry.gloss, form)
+    draft.baseline = family_baseline(draft.family, draft.label, draft.entry.lemma, draft.entry.gloss, form)
     return draft
 
 
@@ -265,7 +265,7 @@ def generate(lexicon: Sequence[LexiconEntry], config: GeneratorConfig = Generato
             gloss=d.entry.gloss,
             morphemes=tuple(d.inflection.morphemes) if d.inflection and d.family in FORM_FAMILIES else None,
             target_word=d.inflection.target_word if d.inflection and d.family in FORM_FAMILIES else 0,
-            baseline=d.given,
+            baseline=d.baseline,
             baseline_source="data",
             split="test" if d.entry.lemma in test else "train",
             source={

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from dakota_grammar_env.affix import AffixRequirement
+from dakota_grammar_env.affix import AffixRequirement, label_parts
 from dakota_grammar_env.baseline import Baseline, closest_baseline
 from dakota_grammar_env.hedges import separator_allowance
 from dakota_grammar_env.orthography import Folding, marked_positions, normalize, normalize_form, skeleton
@@ -164,21 +164,6 @@ def _morpheme_requirements(
     return tuple(found)
 
 
-def _label_parts(label: str) -> list[tuple[str, str]]:
-    """('prefix'|'suffix'|'infix'|'word', text) pieces of one Dakota1890 affix label."""
-    text = label.strip()
-    if text.startswith("-") and text.endswith("-") and len(text) > 2:
-        return [("infix", text[1:-1])]
-    if text.endswith("-") and len(text) > 1:
-        return [("prefix", text[:-1])]
-    if text.startswith("-") and len(text) > 1:
-        return [("suffix", text[1:])]
-    if "-" in text.strip("-"):
-        head, _, tail = text.partition("-")
-        return [("prefix", head), ("suffix", tail)]
-    return [("word", text)]
-
-
 def _locate(kind: str, form: str, words: list[str]) -> tuple[int, int] | None:
     """(word index, start offset) of the first place the gold carries `form` as `kind`."""
     for index, word in enumerate(words):
@@ -203,7 +188,7 @@ def _label_requirements(
     kept: list[AffixRequirement] = []
     dropped: list[str] = []
     for label in labels:
-        parts = [(kind, normalize_form(text, folding)) for kind, text in _label_parts(label)]
+        parts = [(kind, normalize_form(text, folding)) for kind, text in label_parts(label)]
         placed = [(_locate(kind, form, gold_words), form) for kind, form in parts]
         in_base = any(_locate(kind, form, base_words) for kind, form in parts if form)
         if not parts or in_base or any(not form or where is None for where, form in placed):

@@ -121,9 +121,6 @@ APPLIES_WHEN: dict[str, str] = {
 """The numeric fields that are empty where a component does not apply, and the flag that
 says whether it does."""
 
-FLAT_METRIC_NAMES: tuple[str, ...] = NUMERIC_FIELDS
-"""The names `flat_metric` answers to: every numeric field."""
-
 
 def flat_metric(row: Mapping[str, Any], name: str) -> float:
     """One value of a ledger row as a plain number (0 where a component does not apply):
@@ -133,8 +130,8 @@ def flat_metric(row: Mapping[str, Any], name: str) -> float:
 
 
 def flat_metrics(row: Mapping[str, Any]) -> dict[str, float]:
-    """Every `flat_metric` of a ledger row, by name."""
-    return {name: flat_metric(row, name) for name in FLAT_METRIC_NAMES}
+    """Every `flat_metric` of a ledger row, by numeric field."""
+    return {name: flat_metric(row, name) for name in NUMERIC_FIELDS}
 
 
 class LedgerError(ValueError):

@@ -225,12 +225,7 @@ def marked_positions(text: str) -> list[int]:
     """The indexes of the marked characters in `text`."""
     if text.isascii():
         return []
-    marked = _MARKED
-    return [i for i, ch in enumerate(text) if not ch.isascii() and (marked.get(ch) or is_marked(ch))]
-
-
-def has_marked_letters(text: str) -> bool:
-    return bool(marked_positions(text))
+    return [i for i, ch in enumerate(text) if not ch.isascii() and is_marked(ch)]
 
 
 def special_letters(text: str) -> list[str]:

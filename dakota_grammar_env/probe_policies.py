@@ -44,6 +44,16 @@ BLIND_AFFIXES: dict[str, tuple[tuple[str, str], ...]] = {
 SEGMENT_PREFIXES = ("wa", "ya", "uŋk", "uŋ", "ma", "ni", "mi", "o", "wo", "ki", "i", "a", "e", "ta", "t")
 PERSON_LABELS = ("first", "second", "third")
 NUMBER_LABELS = ("singular", "dual", "plural")
+NUMBER_CODES = ("sg", "du", "pl")
+"""The slot values `slots.read_slots` gives for NUMBER_LABELS (persons are "1" to "3")."""
+
+
+def _label(slots: Mapping[str, str], person_shift: int = 0, number_shift: int = 0) -> tuple[str, str]:
+    """(person word, number word) of closed-answer `slots`, each moved on by its shift
+    (1: the next value round the cycle, a wrong one)."""
+    person = (int(slots["person"]) - 1 + person_shift) % len(PERSON_LABELS)
+    number = (NUMBER_CODES.index(slots["number"]) + number_shift) % len(NUMBER_LABELS)
+    return PERSON_LABELS[person], NUMBER_LABELS[number]
 
 
 @dataclass(frozen=True)
@@ -175,9 +185,8 @@ def _alternative(ctx: ProbeContext) -> str:
     answer, whichever is not the gold."""
     gold = ctx.gold.references
     if ctx.gold.slots is not None:
-        person = ctx.gold.slots["person"]
-        other = {"1": "second", "2": "third", "3": "first"}[person]
-        return f"{other} person {NUMBER_LABELS[['sg', 'du', 'pl'].index(ctx.gold.slots['number'])]}"
+        person, number = _label(ctx.gold.slots, person_shift=1)
+        return f"{person} person {number}"
     candidates = []
     if ctx.given:
         candidates += [p + ctx.given + s for p, s in BLIND_AFFIXES.get(ctx.task.task_type, ())]
@@ -241,15 +250,9 @@ def _slip(transform: Callable[[str], str | None]) -> Policy:
 
 def _one_slot_wrong(slot: str) -> Policy:
     def make(ctx: ProbeContext) -> str | None:
-        gold = ctx.gold.slots
-        if gold is None:
+        if ctx.gold.slots is None:
             return None
-        person = PERSON_LABELS[int(gold["person"]) - 1]
-        number = NUMBER_LABELS[["sg", "du", "pl"].index(gold["number"])]
-        if slot == "person":
-            person = PERSON_LABELS[int(gold["person"]) % 3]
-        else:
-            number = NUMBER_LABELS[(["sg", "du", "pl"].index(gold["number"]) + 1) % 3]
+        person, number = _label(ctx.gold.slots, person_shift=slot == "person", number_shift=slot == "number")
         return _answer(f"{person} person {number}")
 
     return make
@@ -258,7 +261,7 @@ def _one_slot_wrong(slot: str) -> Policy:
 def _reworded(ctx: ProbeContext) -> str | None:
     if ctx.gold.slots is None:
         return None
-    number = NUMBER_LABELS[["sg", "du", "pl"].index(ctx.gold.slots["number"])]
+    _, number = _label(ctx.gold.slots)
     ordinal = {"1": "1st", "2": "2nd", "3": "3rd"}[ctx.gold.slots["person"]]
     return _answer(f"{number}, {ordinal} person")
 

@@ -223,7 +223,7 @@ class DakotaGrammarRubric:
         baseline = gold.baselines[best]
         # Where the novel units apply they carry "beyond the prompt", and the letters only
         # measure slips; elsewhere the letters must beat the baseline's own similarity too.
-        char_baseline = self.char_floor if baseline.units else max(self.char_floor, baseline.similarity)
+        char_baseline = self.char_floor if baseline.novel_applies else max(self.char_floor, baseline.similarity)
         row["matched_reference"] = reference
         row["baseline_text"] = baseline.text
         row["char_overlap_applicable"] = True
@@ -233,7 +233,7 @@ class DakotaGrammarRubric:
         if span_norm and not exact:
             row["hedge"] = several_candidates(span_norm, references, reference, gold.separator_allowance)
             row["input_copied"] = span_skeleton in gold.baseline_by_skeleton
-        if baseline.units:
+        if baseline.novel_applies:
             realised = units_realised(baseline.units, span_skeleton, gold.reference_skeletons[best])
             count = sum(realised)
             row["novel_applicable"] = True
@@ -253,7 +253,7 @@ class DakotaGrammarRubric:
         return exact
 
     def _score_slots(self, row: dict[str, Any], gold: GoldSpec, span_norm: str) -> bool:
-        """Person-and-number answers: each slot right or wrong, beyond chance."""
+        """Person-and-number answers: each slot right or wrong, beyond `SLOT_BASELINE`."""
         reading = read_slots(span_norm)
         share = slot_share(reading, gold.slots) if span_norm else 0.0
         exact = bool(span_norm) and (span_norm in gold.references or share == 1.0)

@@ -29,7 +29,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from dakota_grammar_env.ledger import FLAT_METRIC_NAMES, RewardLedger, flat_metric
+from dakota_grammar_env.ledger import NUMERIC_FIELDS, RewardLedger, flat_metric
 from dakota_grammar_env.loading import read_tasks, select_tasks, shipped_data_path
 from dakota_grammar_env.orthography import Folding
 from dakota_grammar_env.rubric import DakotaGrammarRubric
@@ -113,7 +113,7 @@ class DakotaGrammarSeedEraRubric(vf.Rubric):
         super().__init__(parser=parser or DakotaGrammarParser())
         self.dakota = rubric or DakotaGrammarRubric()
         self.add_reward_func(self._reward_function(), weight=1.0)
-        for name in FLAT_METRIC_NAMES:
+        for name in NUMERIC_FIELDS:
             self.add_metric(self._metric_function(name), weight=0.0)
 
     def score_state(self, completion: Any, answer: str, info: Mapping[str, Any] | None, state: Any) -> dict[str, Any]:
