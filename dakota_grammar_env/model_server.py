@@ -38,7 +38,8 @@ class LocalChatModel:
         self.name = name
         self.max_tokens = max_tokens
         self.tokenizer = AutoTokenizer.from_pretrained(directory)
-        self.model = AutoModelForCausalLM.from_pretrained(directory, dtype=torch.float32)
+        self.device = "cuda" if torch.cuda.is_available() else "cpu"
+        self.model = AutoModelForCausalLM.from_pretrained(directory, dtype=torch.float32).to(self.device)
         self.model.eval()
         self.lock = threading.Lock()
 
@@ -47,7 +48,7 @@ class LocalChatModel:
         chat = [{"role": m.get("role", "user"), "content": _text(m.get("content"))} for m in messages]
         inputs = self.tokenizer.apply_chat_template(
             chat, add_generation_prompt=True, return_tensors="pt", return_dict=True
-        )
+        ).to(self.device)
         limit = request.get("max_completion_tokens") or request.get("max_tokens") or self.max_tokens
         temperature = request.get("temperature")
         sampling: dict[str, Any] = {"do_sample": False}

