@@ -70,6 +70,11 @@ class LedgerCallback(TrainerCallback):  # type: ignore[misc, valid-type]
         return follower
 
     def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        if getattr(args, "world_size", 1) > 1:
+            raise RuntimeError(
+                f"the live ledger writes {self.recorder.run_dir} from one process, but this run has "
+                f"{args.world_size}; train on one device, or leave run_dir unset and export the ledger yourself"
+            )
         (self.recorder.run_dir / "rollouts").mkdir(parents=True, exist_ok=True)
         removed = self.recorder.trim_after(state.global_step)
         if removed and self.report:

@@ -67,11 +67,11 @@ class TrainConfig:
     """A local model directory or a transformers model name; unset: the embedded model."""
     group_size: int = 4
     prompts_per_step: int = 8
-    max_completion_tokens: int = 32
+    max_completion_tokens: int = 24
     learning_rate: float = 5e-5
     temperature: float = 0.7
     beta: float = 0.0
-    steps: int = 14
+    steps: int = 10
     save_steps: int = 5
     device: str = "cpu"
     vllm: dict[str, Any] = field(default_factory=dict)

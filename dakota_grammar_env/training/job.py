@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -181,6 +182,9 @@ def train(config: TrainConfig, run_dir: Path, model: str, report: Report, resume
     if config.device == "cuda" and not torch.cuda.is_available():
         raise TrainError("--device cuda, but torch sees no CUDA device (a CPU build of torch?)")
     quiet_transformers()
+    # TRL 1.16 calls transformers APIs that transformers 5 renamed: deprecation notices
+    # about their code, not the user's, on every step.
+    warnings.filterwarnings("ignore", category=FutureWarning, module=r"(transformers|trl)(\.|$)")
     wandb = wandb_wanted(config)
     if wandb:
         require_wandb()
@@ -199,6 +203,9 @@ def train(config: TrainConfig, run_dir: Path, model: str, report: Report, resume
         args=grpo_args(config, run_dir, wandb),
         callbacks=dakota.callbacks,
     )
+    from transformers.trainer_callback import PrinterCallback
+
+    trainer.remove_callback(PrinterCallback)  # TRL's metrics dict per step; our progress line says it in one
     trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
     final = run_dir / FINAL_MODEL
     trainer.save_model(str(final))

@@ -48,7 +48,7 @@ def common_answers(rollouts_csv: Path, top: int = 4) -> str:
     for span in spans:
         counts[span] += 1
     ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:top]
-    return "; ".join(f"`{span[:40]}` {count}/{len(spans)}" for span, count in ranked)
+    return "; ".join(f"`{span[:60]}` {count}/{len(spans)}" for span, count in ranked)
 
 
 def before_after_table(before: dict[str, Family], after: dict[str, Family]) -> str:
