@@ -1,7 +1,10 @@
 """The reward ledger's cost in a training step (goal: at most 5% of step time),
 measured in one run: the same `GRPOTrainer` setup (model, tasks, seed, batch) trained
 with our reward and live ledger, and with a trivial constant reward and no ledger,
-alternating, so drift in machine speed falls on both alike.
+alternating, so drift in machine speed falls on both alike. The learning rate is 0 in
+both, so the policy never moves and both runs sample the very same completions (same
+seed): every step does the same generation, forward, backward and optimizer work, and
+the only difference left is the reward and the ledger.
 
     python benchmarks/bench_train_ledger.py [--model DIR] [--steps 3] [--rounds 2]
 
@@ -14,6 +17,7 @@ records and committing the CSVs as a share of step time (the direct accounting).
 from __future__ import annotations
 
 import argparse
+import hashlib
 import math
 import tempfile
 import time
@@ -23,6 +27,17 @@ from typing import Any
 
 def constant_reward(prompts: list[Any], completions: list[Any], **_: Any) -> list[float]:
     return [0.0] * len(completions)
+
+
+def fingerprinted(function: Any, prints: list[str]) -> Any:
+    """The reward function, noting a hash of each batch of completions it scores."""
+
+    def wrapper(prompts: list[Any], completions: list[Any], **kwargs: Any) -> Any:
+        prints.append(hashlib.sha256(repr(completions).encode()).hexdigest()[:12])
+        return function(prompts, completions, **kwargs)
+
+    wrapper.__name__ = "reward_scalar"
+    return wrapper
 
 
 class StepTimer:
@@ -50,7 +65,7 @@ def timed(function: Any, bucket: list[float]) -> Any:
     return wrapper
 
 
-def one_run(model: str, steps: int, ledger: bool, work: Path) -> tuple[list[float], float]:
+def one_run(model: str, steps: int, ledger: bool, work: Path) -> tuple[list[float], float, list[str]]:
     """Every step's time (the first included) and the seconds spent in the ledger's own
     code: the reward function (scoring and writing records) and the step-end commit."""
     from transformers import TrainerCallback
@@ -63,6 +78,7 @@ def one_run(model: str, steps: int, ledger: bool, work: Path) -> tuple[list[floa
     run_dir = Path(tempfile.mkdtemp(dir=work))
     dakota = dakota_trl(selection, run_dir=run_dir if ledger else None, report=None, total_steps=steps)
     spent: list[float] = []
+    prints: list[str] = []
     callbacks: list[Any] = []
     if ledger:
         reward = timed(dakota.reward, spent)
@@ -70,16 +86,16 @@ def one_run(model: str, steps: int, ledger: bool, work: Path) -> tuple[list[floa
         callback = dakota.callbacks[0]
         callback.on_step_end = timed(callback.on_step_end, spent)
         callbacks.append(callback)
-        reward_funcs = [reward]
+        reward_funcs = [fingerprinted(reward, prints)]
     else:
-        reward_funcs = [constant_reward]
+        reward_funcs = [fingerprinted(constant_reward, prints)]
     timer = type("Timer", (StepTimer, TrainerCallback), {})()
     args = GRPOConfig(
         output_dir=str(run_dir / "checkpoints"),
         per_device_train_batch_size=16,
         num_generations=4,
         max_completion_length=24,
-        learning_rate=5e-5,
+        learning_rate=0.0,  # same completions in both runs: see the module docstring
         temperature=0.7,
         max_steps=steps,
         logging_steps=1,
@@ -92,8 +108,11 @@ def one_run(model: str, steps: int, ledger: bool, work: Path) -> tuple[list[floa
     trainer = GRPOTrainer(
         model=model, reward_funcs=reward_funcs, train_dataset=dakota.dataset(), args=args, callbacks=[*callbacks, timer]
     )
+    from transformers.trainer_callback import PrinterCallback
+
+    trainer.remove_callback(PrinterCallback)
     trainer.train()
-    return timer.times, math.fsum(spent)
+    return timer.times, math.fsum(spent), prints
 
 
 def main() -> None:
@@ -111,10 +130,12 @@ def main() -> None:
     model = args.model or str(ensure_model(report=lambda line: None))
     times: dict[bool, list[float]] = {True: [], False: []}
     ledger_seconds, ledger_run_seconds = 0.0, 0.0
+    batches: set[tuple[str, ...]] = set()
     with tempfile.TemporaryDirectory() as work:
         for round_number in range(args.rounds):
             for ledger in (False, True) if round_number % 2 == 0 else (True, False):
-                steps, spent = one_run(model, args.steps, ledger, Path(work))
+                steps, spent, prints = one_run(model, args.steps, ledger, Path(work))
+                batches.add(tuple(prints))
                 times[ledger] += steps[1:]  # the first step of a run warms up
                 if ledger:
                     ledger_seconds += spent
@@ -126,6 +147,8 @@ def main() -> None:
     print(f"\nconstant reward : {base:.2f} s/step over {len(times[False])} steps")
     print(f"reward + ledger : {ours:.2f} s/step over {len(times[True])} steps")
     print(f"ratio           : {ours / base:.3f} (goal <= 1.05)")
+    same = "the same in every run" if len(batches) == 1 else f"NOT the same: {len(batches)} variants"
+    print(f"sampled completions: {same}")
     share = ledger_seconds / ledger_run_seconds
     print(f"ledger's own code (scoring, records, CSVs) in the ledger runs: {ledger_seconds:.3f} s of")
     print(f"  {ledger_run_seconds:.1f} s of steps = {100 * share:.2f}% of step time (goal <= 5%)")

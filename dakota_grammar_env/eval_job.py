@@ -30,6 +30,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from dakota_grammar_env.toml_text import toml_value
+
 Report = Callable[[str], None]
 EMBEDDED_KEY_VAR = "DAKOTA_GRAMMAR_EMBEDDED_KEY"
 
@@ -203,23 +205,14 @@ def run_vf_eval(options: EvalOptions, base_url: str, model: str, key_var: str, o
     return found[0]
 
 
-def _toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return repr(value)
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)  # a JSON string is a TOML basic string
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(_toml_value(item) for item in value) + "]"
-    raise EvalError(f"cannot pass {value!r} ({type(value).__name__}) to vf-eval as a taskset field")
-
-
 def taskset_toml(fields: dict[str, Any]) -> str:
     """A vf-eval config file holding only ``[env.taskset]``: the taskset id and `fields`
     (None values are left to the taskset's defaults)."""
     lines = ["[env.taskset]", 'id = "dakota-grammar"']
-    lines += [f"{key} = {_toml_value(value)}" for key, value in fields.items() if value is not None and key != "id"]
+    try:
+        lines += [f"{key} = {toml_value(value)}" for key, value in fields.items() if value is not None and key != "id"]
+    except TypeError as error:
+        raise EvalError(f"a taskset field for vf-eval: {error}") from None
     return "\n".join(lines) + "\n"
 
 

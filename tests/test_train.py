@@ -124,7 +124,9 @@ def test_tiny_run_with_eval_and_wandb(tiny, tmp_path):
     export_equals_live(run, tmp_path)
     # W&B: TRL's metrics and ledger/* in one offline run, against TRL's step
     [wandb_dir] = (tmp_path / "wandb-home" / "wandb").glob("offline-run-*")
-    history = read_offline_run(wandb_dir).history
+    offline = read_offline_run(wandb_dir)
+    assert offline.run_id == json.loads((run / "run.json").read_text())["run_id"]  # resumes continue this W&B run
+    history = offline.history
     ledger = {int(h["train/global_step"]): h for h in history if "ledger/reward_scalar" in h}
     assert sorted(ledger) == [1, 2, 3]
     for row in step_rows:

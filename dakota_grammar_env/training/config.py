@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from dakota_grammar_env.tasks import SYSTEM_PROMPT
+from dakota_grammar_env.toml_text import toml_value
 from dakota_grammar_env.training.selection import TaskSelection
 
 ANALYZE_PROMPT = (
@@ -135,22 +136,6 @@ class TrainConfig:
         if self.vllm:
             vllm = "\n[vllm]\n" + "".join(f"{key} = {toml_value(value)}\n" for key, value in self.vllm.items())
         return "\n".join(lines) + "\n" + vllm
-
-
-def toml_value(value: Any) -> str:
-    import json
-
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return repr(value)
-    if isinstance(value, Path):
-        value = str(value)
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(toml_value(item) for item in value) + "]"
-    raise ConfigError(f"cannot write {value!r} to TOML")
 
 
 _FIELDS = {item.name: item for item in dataclasses.fields(TrainConfig)}

@@ -187,7 +187,12 @@ def train(config: TrainConfig, run_dir: Path, model: str, report: Report, resume
     warnings.filterwarnings("ignore", category=FutureWarning, module=r"(transformers|trl)(\.|$)")
     wandb = wandb_wanted(config)
     if wandb:
+        from dakota_grammar_env.training.rewards import run_identity
+
         require_wandb()
+        # One W&B run per training run, resumed along with it (unless the user chose an id).
+        os.environ.setdefault("WANDB_RUN_ID", run_identity(run_dir)[0])
+        os.environ.setdefault("WANDB_RESUME", "allow")
     dakota = dakota_trl(config.selection(), run_dir=run_dir, wandb=wandb, report=report, total_steps=config.steps)
     report(
         f"training {len(dakota.tasks)} tasks, {config.steps} steps of {config.prompts_per_step} prompts x "
