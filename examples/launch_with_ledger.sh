@@ -40,9 +40,11 @@ follow_pid=""
 
 stop_follower() {
   # SIGINT is the follower's clean stop (it finishes its W&B run); its state on disk is safe either way.
+  # It goes to the follower alone, not its process group: W&B's service process, a child of the
+  # follower, must stay up while the follower finishes its W&B run.
   [[ -n "$follow_pid" ]] || return 0
   if kill -0 "$follow_pid" 2>/dev/null; then
-    kill -INT -- "-$follow_pid" 2>/dev/null || true
+    kill -INT "$follow_pid" 2>/dev/null || true
     for _ in $(seq 60); do
       kill -0 "$follow_pid" 2>/dev/null || break
       sleep 0.5
