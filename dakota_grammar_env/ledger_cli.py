@@ -90,10 +90,19 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _stop(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
 def cmd_follow(args: argparse.Namespace) -> int:
+    import signal
+
     from dakota_grammar_env.ledger_export import Follower
     from dakota_grammar_env.run_records import RunError
 
+    # SIGTERM stops it as cleanly as Ctrl-C does: a follower started in the background
+    # (`follow &`, nohup, a launch script) has SIGINT ignored, but never SIGTERM.
+    signal.signal(signal.SIGTERM, _stop)
     layout = _layout(args)
     logger = _wandb_logger(args, layout)
     try:
@@ -101,7 +110,8 @@ def cmd_follow(args: argparse.Namespace) -> int:
         if logger is not None:
             follower.sink.listeners.append(logger)
         done = len(follower.sink.committed)
-        _say(f"following {layout.root} ({done} steps already in {follower.sink.steps_path}); Ctrl-C to stop")
+        where = f"{done} steps already in {follower.sink.steps_path}"
+        _say(f"following {layout.root} ({where}); Ctrl-C (or SIGTERM) to stop")
         follower.run(interval=args.interval, idle_exit=args.idle_exit, until_step=args.until_step)
     except KeyboardInterrupt:
         _say("stopped; run the same command again to continue where it left off")

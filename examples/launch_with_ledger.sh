@@ -39,17 +39,17 @@ export PRL_RUN_ID
 follow_pid=""
 
 stop_follower() {
-  # SIGINT is the follower's clean stop (it finishes its W&B run); its state on disk is safe either way.
-  # It goes to the follower alone, not its process group: W&B's service process, a child of the
-  # follower, must stay up while the follower finishes its W&B run.
+  # SIGTERM is the follower's clean stop (it finishes its W&B run; SIGINT would be ignored when this
+  # script runs in the background); its state on disk is safe either way. It goes to the follower
+  # alone, not its process group: W&B's service process, the follower's child, must stay up meanwhile.
   [[ -n "$follow_pid" ]] || return 0
   if kill -0 "$follow_pid" 2>/dev/null; then
-    kill -INT "$follow_pid" 2>/dev/null || true
+    kill -TERM "$follow_pid" 2>/dev/null || true
     for _ in $(seq 60); do
       kill -0 "$follow_pid" 2>/dev/null || break
       sleep 0.5
     done
-    kill -TERM -- "-$follow_pid" 2>/dev/null || true
+    kill -KILL -- "-$follow_pid" 2>/dev/null || true
   fi
   wait "$follow_pid" 2>/dev/null || true
   follow_pid=""
@@ -61,9 +61,9 @@ if [[ -e "$RUN_DIR" ]]; then
 fi
 echo "run dir: $RUN_DIR   W&B run id: $PRL_RUN_ID" >&2
 
-# The follower, in the background. `set -m` gives it its own process group: Ctrl-C meant for rl does not
-# reach it, and a background job keeps SIGINT (without job control it would ignore SIGINT). It starts
-# once rl has created the rollouts directory (the first step on disk).
+# The follower, in the background. `set -m` gives it its own process group, so Ctrl-C meant for rl does
+# not reach it; it is stopped with SIGTERM (see stop_follower). It starts once rl has created the
+# rollouts directory (the first step on disk).
 set -m
 (
   until [[ -d "$RUN_DIR/rollouts" ]]; do sleep 2; done

@@ -637,7 +637,7 @@ def test_launch_script_follows_a_run_and_leaves_the_same_csvs_as_export(tmp_path
     ]
     assert re.fullmatch(r"[0-9a-f]{32}", run_id)
     assert result.stderr.count(f"W&B: joining run {run_id} ") == 2  # the live follower, then the final pass
-    assert "stopped; run the same command again" in result.stderr  # the live one stopped cleanly (SIGINT)
+    assert "stopped; run the same command again" in result.stderr  # the live one stopped cleanly (SIGTERM)
     follow_csv = run_dir / "wandb_analysis" / "follow" / "reward_ledger.csv"
     assert f"  {follow_csv}\n" in result.stdout
 
