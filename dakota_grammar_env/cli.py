@@ -311,7 +311,7 @@ def _add_train_parser(commands: Any) -> None:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="dakota-grammar",
-        description="Dakota grammar RL environment: score replies, probe the reward for hacks.",
+        description="Dakota grammar RL environment: train (GRPO), evaluate, score replies, probe the reward.",
     )
     parser.add_argument("--version", action="version", version=f"dakota-grammar-env {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
@@ -353,7 +353,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     evaluate = commands.add_parser(
         "eval",
-        help="the main job: vf-eval on the taskset (embedded CPU model by default), then ledger, charts, summary",
+        help="vf-eval on the taskset (embedded CPU model by default), then ledger, charts, summary",
         description=(
             "Run the real vf-eval on the Dakota grammar taskset against an OpenAI-compatible endpoint, export the "
             "ledger, draw the charts and write summary.md into a new folder under ./outputs/. With no --base-url it "
