@@ -209,6 +209,7 @@ def _csv_list(text: str) -> tuple[str, ...]:
 def cmd_train(args: argparse.Namespace) -> int:
     from dakota_grammar_env.loading import DataError
     from dakota_grammar_env.training.config import ConfigError, load_config
+    from dakota_grammar_env.training.job import TrainError, run_train
     from dakota_grammar_env.training.trl_import import MissingExtraError
 
     overrides = {
@@ -245,12 +246,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         config = load_config(Path(args.config) if args.config else None, overrides)
         if vllm:
             config.vllm = {**config.vllm, **vllm}
-        from dakota_grammar_env.training.job import TrainError, run_train
-
         result = run_train(config, say, resume=args.resume, resume_steps=args.steps)
-    except (ConfigError, DataError, MissingExtraError) as error:
-        raise CommandError(str(error)) from None
-    except TrainError as error:
+    except (ConfigError, DataError, MissingExtraError, TrainError) as error:
         raise CommandError(str(error)) from None
     except KeyboardInterrupt:
         say("interrupted (resume with --resume --output-dir <run dir>)")

@@ -10,14 +10,13 @@ of the run that finishes holds each trained step exactly once.
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from dakota_grammar_env.ledger_export import Follower
 from dakota_grammar_env.run_records import Rollout, RunLayout, StepKey
-from dakota_grammar_env.training.records import RunRecorder
+from dakota_grammar_env.training.records import RunRecorder, step_means
 from dakota_grammar_env.training.trl_import import require
 
 Report = Callable[[str], None]
@@ -102,15 +101,9 @@ class LedgerCallback(TrainerCallback):  # type: ignore[misc, valid-type]
             self.follower.poll(finish=True)
 
     def _progress(self, step: int, rows: list[dict[str, Any]], seconds: float) -> None:
-        mean = lambda name: math.fsum(float(r.get(name) or 0.0) for r in rows) / len(rows)  # noqa: E731
-        entry = {
-            "step": step,
-            "reward": mean("reward_scalar"),
-            "parse_rate": mean("parse_ok"),
-            "exact_match": mean("exact_match_raw"),
-            "partial_credit": mean("partial_credit"),
-            "seconds": seconds,
-        }
+        means = step_means(rows)
+        entry = {"step": step, **{name.removeprefix("train/"): value for name, value in means.items()}}
+        entry["seconds"] = seconds
         self.history.append(entry)
         if self.report:
             of = f"/{self.total_steps}" if self.total_steps else ""

@@ -88,18 +88,22 @@ class TrainConfig:
     def embedded(self) -> bool:
         return self.model is None
 
-    def selection(self, split: str | None = None) -> TaskSelection:
-        """The task selection (the embedded default fills what is unset)."""
+    def selection(self) -> TaskSelection:
+        """The training tasks (the embedded default fills what is unset)."""
         defaults = EMBEDDED_DEFAULT if self.embedded else {}
         return TaskSelection(
             data_path=self.data_path,
-            split=split or self.split,
+            split=self.split,
             task_types=self.task_types if self.task_types is not None else defaults.get("task_types", ()),
             difficulties=self.difficulties if self.difficulties is not None else defaults.get("difficulties", ()),
             seed=self.seed,
-            num_tasks=self.num_tasks if split in (None, self.split) else self.eval_tasks,
+            num_tasks=self.num_tasks,
             system_prompt=self.system_prompt or defaults.get("system_prompt", SYSTEM_PROMPT),
         )
+
+    def eval_selection(self) -> TaskSelection:
+        """The held-out tasks of the same selection: its test split, `eval_tasks` of them."""
+        return dataclasses.replace(self.selection(), split="test", num_tasks=self.eval_tasks)
 
     def validate(self, where: str = "config") -> TrainConfig:
         positive = ("group_size", "prompts_per_step", "max_completion_tokens", "steps", "save_steps")

@@ -149,7 +149,7 @@ def evaluate(config: TrainConfig, model_dir: Path | str, name: str, out_dir: Pat
     returns its rollouts CSV."""
     from dakota_grammar_env.eval_job import EvalError, EvalOptions, run_eval
 
-    selection = config.selection(split="test")
+    selection = config.eval_selection()
     tasks = selection.tasks()
     args = selection.taskset_args()
     args.pop("split")

@@ -24,6 +24,7 @@ the ledger CSVs are kept up to date step by step (`callback`).
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -127,8 +128,6 @@ def _task_data(task: GrammarTask) -> dict[str, Any]:
 
 def run_identity(run_dir: Path, name: str | None = None) -> tuple[str, str]:
     """The run's id and name, kept in ``run.json`` so a resumed run stays one run."""
-    import json
-
     path = Path(run_dir) / RUN_FILE
     if path.is_file():
         data = json.loads(path.read_text(encoding="utf-8"))
