@@ -83,7 +83,9 @@ def cmd_export(args: argparse.Namespace) -> int:
             logger.finish()
     sink = LedgerSink(Path(args.output) if args.output else default_steps_csv(layout))
     for path in summary.partial_lines:
-        _say(f"note: the last line of {path} was still being written and is not in the CSVs")
+        _say(f"note: the last line of {path} was still being written (or cut by a crash) and is not in the CSVs")
+    for problem in summary.problems:
+        _say(f"note: {problem}")
     print(f"{summary.steps} steps, {summary.rollouts} rollouts ({summary.errored} errored) from {layout.root}")
     print(f"wrote {sink.steps_path}")
     print(f"wrote {sink.rollouts_path}")
@@ -225,10 +227,12 @@ def add_ledger_commands(commands: Any) -> None:
         "export",
         help="write RUN_DIR/wandb_analysis/reward_ledger.csv (per step) and reward_ledger_rollouts.csv",
         description=(
-            "Write the ledger CSVs of a prime-rl run directory (rollouts/step_N/{train,eval}/...) or a vf-eval "
-            "output directory (traces.jsonl). A step is the N of rollouts/step_N: the orchestrator step a rollout "
-            "arrived in, which is the x-axis of prime-rl's own curves; the step that dispatched it is kept as "
-            "dispatch_step. Rerunning gives byte-identical files. Given ENTITY/PROJECT/RUN_ID instead, it rebuilds "
+            "Write the ledger CSVs of a prime-rl run directory (today's trace stream, monitors/file/traces/, or "
+            "the rollouts/step_N/ files of prime-rl before September 2026) or a vf-eval output directory "
+            "(traces.jsonl). A step is the orchestrator step a rollout arrived in (info.arrival.step, or the N of "
+            "rollouts/step_N), the x-axis of prime-rl's own curves; dispatch_step, ship_step, effective and "
+            "advantage are columns. Torn records are skipped and reported. Rerunning gives byte-identical files. "
+            "Given ENTITY/PROJECT/RUN_ID instead, it rebuilds "
             "the per-step CSV from that W&B run's history (online): the only way for seed-era prime-rl, which "
             "writes no rollout records; pass its <name>-orchestrator run."
         ),
@@ -254,8 +258,9 @@ def add_ledger_commands(commands: Any) -> None:
         "follow",
         help="live sidecar: write each step's ledger rows as soon as the step is complete",
         description=(
-            "Watch a prime-rl run directory and append each step to the ledger CSVs once prime-rl has finished it. "
-            "Safe to kill at any moment: started again, it continues with no lost and no duplicated rows."
+            "Watch a prime-rl run directory (either layout) and append each step to the ledger CSVs once prime-rl "
+            "has finished it (its metrics row is logged). Safe to kill at any moment: started again, it continues "
+            "with no lost and no duplicated rows."
         ),
     )
     follow.add_argument("run_dir", help="prime-rl run directory (OUTPUT_DIR/<run.name>)")

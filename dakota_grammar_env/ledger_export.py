@@ -2,7 +2,9 @@
 
 Both write ``<run>/wandb_analysis/reward_ledger.csv`` and
 ``reward_ledger_rollouts.csv`` through `LedgerSink`, so following a run to its end and
-exporting it afterwards give the same bytes.
+exporting it afterwards give the same bytes. Both read either prime-rl layout: today's
+trace stream (see `stream_steps` for what a step is there) and the 2026-08-21
+``rollouts/step_N`` files, which this docstring describes.
 
 When is a step complete, and in which order are steps written? prime-rl appends a row
 to ``metrics.jsonl`` once it has finished a batch (train) or an evaluation (eval),
@@ -26,7 +28,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dakota_grammar_env.ledger_sink import STEPS_CSV, LedgerSink
-from dakota_grammar_env.run_records import RunError, RunLayout, StepFiles, StepKey, read_step
+from dakota_grammar_env.record_decode import read_step
+from dakota_grammar_env.run_records import Rollout, RunError, RunLayout, StepFiles, StepKey
+from dakota_grammar_env.stream_steps import StreamSteps
 
 Report = Callable[[str], None]
 
@@ -37,6 +41,19 @@ class ExportSummary:
     rollouts: int = 0
     errored: int = 0
     partial_lines: list[str] = field(default_factory=list)
+    """Files whose last line was still being written (left out)."""
+    problems: list[str] = field(default_factory=list)
+    """Torn or recovered records of a trace stream."""
+
+    def add(self, rollouts: list[Rollout]) -> None:
+        self.steps += bool(rollouts)
+        self.rollouts += len(rollouts)
+        self.errored += sum(not r.ok for r in rollouts)
+
+
+class _Late(Exception):
+    """A stream episode arrived for a step already written (its metrics row came
+    before it): export again holding every step until the end."""
 
 
 def default_steps_csv(layout: RunLayout) -> Path:
@@ -60,17 +77,28 @@ def export_run(
         sink.durable = False  # nothing is visible until the files are moved into place
         if sink_setup is not None:
             sink_setup(sink)
-        entries, _ = ordered_steps(layout)
-        for number, entry in enumerate(entries, start=1):
-            rollouts, partial = read_step(entry)
-            if partial:
-                summary.partial_lines.append(str(entry.path))
-            sink.write_step(entry.key, rollouts, entry.fingerprint())
-            summary.steps += bool(rollouts)
-            summary.rollouts += len(rollouts)
-            summary.errored += sum(not r.ok for r in rollouts)
-            if report is not None:
-                report(f"[{number}/{len(entries)}] {entry.key}: {len(rollouts)} rollouts")
+        if layout.kind == "prime-rl-stream":
+            try:
+                _export_stream(layout, sink, summary, report, hold=False)
+            except _Late:
+                if report is not None:
+                    report("an episode arrived after its step's metrics row: reading the stream again, holding steps")
+                sink = LedgerSink.fresh(scratch / target.steps_path.name)
+                sink.durable = False
+                if sink_setup is not None:
+                    sink_setup(sink)
+                summary = ExportSummary()
+                _export_stream(layout, sink, summary, report, hold=True)
+        else:
+            entries, _ = ordered_steps(layout)
+            for number, entry in enumerate(entries, start=1):
+                rollouts, partial = read_step(entry)
+                if partial:
+                    summary.partial_lines.append(str(entry.path))
+                sink.write_step(entry.key, rollouts, entry.fingerprint())
+                summary.add(rollouts)
+                if report is not None:
+                    report(f"[{number}/{len(entries)}] {entry.key}: {len(rollouts)} rollouts")
         sink.flush_waiting()
         sink.sync()
         for built, final in zip(sink.paths, target.paths, strict=True):
@@ -83,10 +111,48 @@ def export_run(
     return summary
 
 
-def completion_order(run_root: Path) -> list[StepKey]:
+def _export_stream(
+    layout: RunLayout, sink: LedgerSink, summary: ExportSummary, report: Report | None, hold: bool
+) -> None:
+    """One forward pass. A step is written as soon as the stream has moved past the
+    time of its metrics row (no later episode can belong to it), so memory holds only
+    the steps in flight; `hold` keeps every step to the end (a step closed twice, by a
+    run resumed before it)."""
+    steps = StreamSteps.of_run(layout.root, layout.subset)
+    try:
+        steps.read_completions()
+        hold = hold or any(count > 1 for count in steps.rows.values())
+        order, pointer, written = steps.complete(), 0, set()
+
+        def write(key: StepKey) -> None:
+            rollouts = steps.take(key)
+            sink.write_step(key, rollouts, steps.fingerprint(key))
+            written.add(key)
+            summary.add(rollouts)
+            if report is not None:
+                report(f"{key}: {len(rollouts)} rollouts")
+
+        for decoded in steps.episodes():
+            if decoded.rollout.key in written:
+                raise _Late
+            arrived = decoded.arrival_time
+            while not hold and arrived is not None and pointer < len(order) and steps.times[order[pointer]] < arrived:
+                write(order[pointer])
+                pointer += 1
+        for key in [*order[pointer:], *steps.incomplete()]:
+            write(key)
+        summary.problems.extend(steps.problems())
+        tail = steps.reader.unfinished_tail()
+        if tail is not None:
+            summary.partial_lines.append(tail)
+    finally:
+        steps.close()
+
+
+def completion_order(run_root: Path, metrics_path: Path | None = None) -> list[StepKey]:
     """The steps prime-rl has finished, in the order it logged their metrics rows."""
     order: dict[StepKey, None] = {}
-    path = run_root / "metrics.jsonl"
+    path = metrics_path or run_root / "metrics.jsonl"
     if not path.is_file():
         return []
     with path.open(encoding="utf-8") as handle:
@@ -107,8 +173,8 @@ def completion_order(run_root: Path) -> list[StepKey]:
 def ordered_steps(layout: RunLayout) -> tuple[list[StepFiles], int]:
     """The step files in writing order, and how many of them are complete (the first n)."""
     entries = {entry.key: entry for entry in layout.steps()}
-    finished = [key for key in completion_order(layout.root) if key in entries]
-    if not (layout.root / "metrics.jsonl").is_file():
+    finished = [key for key in completion_order(layout.root, layout.metrics_path) if key in entries]
+    if not layout.metrics_path.is_file():
         latest = {split: max((k.step for k in entries if k.split == split), default=-1) for split in ("train", "eval")}
         finished = sorted(key for key in entries if key.step < latest[key.split])
     rest = sorted(set(entries) - set(finished))
@@ -122,10 +188,12 @@ class Follower:
     layout: RunLayout
     sink: LedgerSink
     report: Report | None = None
+    _stream: StreamSteps | None = None
+    _reported: list[str] = field(default_factory=list)
 
     @classmethod
     def open(cls, layout: RunLayout, steps_csv: Path | None = None, report: Report | None = None) -> Follower:
-        if layout.kind != "prime-rl":
+        if not layout.is_prime_rl:
             raise RunError(f"{layout.root}: follow needs a prime-rl run directory; use `ledger export` for vf-eval")
         sink = LedgerSink.resume(Path(steps_csv) if steps_csv else default_steps_csv(layout))
         return cls(layout, sink, report)
@@ -133,6 +201,8 @@ class Follower:
     def poll(self, finish: bool = False) -> int:
         """Commit every step that is complete, in order; returns how many. `finish`
         writes the incomplete ones too (what is on disk), as export would."""
+        if self.layout.kind == "prime-rl-stream":
+            return self._poll_stream(finish)
         entries, complete = ordered_steps(self.layout)
         rolled_back = self.sink.roll_back_changed({e.key: e.fingerprint() for e in entries})
         if rolled_back is not None and self.report:
@@ -151,6 +221,41 @@ class Follower:
         if finish:
             self.sink.flush_waiting()
         return written
+
+    def _poll_stream(self, finish: bool) -> int:
+        if self._stream is None:
+            self._stream = StreamSteps.of_run(self.layout.root, self.layout.subset, self.sink.committed_keys)
+        steps = self._stream
+        steps.read()
+        rolled_back = self.sink.roll_back_changed({key: steps.fingerprint(key) for key in self.sink.committed_keys})
+        if rolled_back is not None:
+            if self.report:
+                self.report(f"{rolled_back} changed in the stream (a resumed run re-ran it): rewriting from there")
+            self.close()
+            return self._poll_stream(finish)
+        written = 0
+        for key in [*steps.complete(), *(steps.incomplete() if finish else [])]:
+            if key in self.sink.committed_keys:
+                continue
+            rollouts = steps.take(key)
+            self.sink.write_step(key, rollouts, steps.fingerprint(key))
+            written += bool(rollouts)
+            if self.report and rollouts:
+                errored = sum(not r.ok for r in rollouts)
+                self.report(f"wrote {key}: {len(rollouts)} rollouts ({errored} errored)")
+        for problem in steps.problems()[len(self._reported) :]:
+            self._reported.append(problem)
+            if self.report:
+                self.report(problem)
+        if finish:
+            self.sink.flush_waiting()
+        return written
+
+    def close(self) -> None:
+        if self._stream is not None:
+            self._stream.close()
+            self._stream = None
+        self._reported = []
 
     def run(self, interval: float = 5.0, idle_exit: float | None = None, until_step: int | None = None) -> None:
         """Poll until killed, until `idle_exit` seconds pass with nothing new (then what

@@ -1,20 +1,29 @@
 """The thin prime-rl orchestrator hook behind ``ledger_hook = true``.
 
 prime-rl has no plugin API, but since mid-August 2026 its orchestrator keeps its
-monitors in a module list, ``prime_rl.monitors.MONITORS``, fills it before it loads any
-taskset, and fans every ``log`` call out to each monitor, swallowing their errors.
-`register` (called from `DakotaGrammarTaskset.load`, which runs in the orchestrator)
-appends one more monitor there. It
+monitors in a module list, ``prime_rl.monitors.MONITORS``, fills it (``setup``, async
+since September) before it loads any taskset, and fans every call out to each monitor
+in list order, turning their errors into warnings. `register` (called from
+`DakotaGrammarTaskset.load`, which runs in the orchestrator) adds two entries:
 
-- collects each arriving rollout (``log(episodes, step, kind, "all")``);
-- on the metrics dict that prime-rl logs after finishing a batch or an eval, appends
-  that step to ``<run>/wandb_analysis/reward_ledger.csv`` and
-  ``reward_ledger_rollouts.csv`` through `LedgerSink` (same rows as ``ledger export``)
-  and logs the step's ``ledger/*`` means into the orchestrator's own W&B run.
+- at the end, after the file monitor: on each metrics row the orchestrator logs for a
+  finished batch or eval (rows with ``step=None`` are time-keyed gauges and are
+  ignored), the hook reads what the file monitor has just written and appends every
+  step that is now complete to ``<run>/wandb_analysis/reward_ledger.csv`` and
+  ``reward_ledger_rollouts.csv``, through the same `Follower` as ``ledger follow``, so
+  the CSVs equal ``ledger export`` of the run in either prime-rl layout; then it logs
+  each new step's ``ledger/*`` means into the orchestrator's own W&B run;
+- at the front, a flush that runs first in ``monitors.finalize()``: the W&B monitor
+  finishes its run there, so the last steps (drained arrivals, an eval in flight) must
+  be written and logged before it.
+
+A relaunch of the run directory is the same run (prime-rl mints a new run id at every
+launch): the CSVs are kept, and steps the resumed run re-runs replace their rows.
 
 It never breaks a run: when prime-rl is absent, has another monitor interface, or
-anything in the hook fails, it logs one warning and turns itself off. Then run
-``dakota-grammar ledger follow RUN_DIR`` beside the trainer instead.
+anything in the hook fails, it logs one warning and turns itself off (a W&B failure
+only stops the W&B logging). Then run ``dakota-grammar ledger follow RUN_DIR`` beside
+the trainer instead.
 """
 
 from __future__ import annotations
@@ -26,8 +35,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from dakota_grammar_env.ledger_export import Follower
 from dakota_grammar_env.ledger_sink import STEPS_CSV, LedgerSink
-from dakota_grammar_env.run_records import Rollout, StepKey, rollout_from_record
+from dakota_grammar_env.run_records import RunError, RunLayout, StepKey
 
 logger = logging.getLogger("dakota_grammar_env.ledger_hook")
 
@@ -54,41 +64,38 @@ def _monitor_api() -> tuple[list[Any], type]:
     return registry, base
 
 
-def _episode_record(episode: Any) -> Mapping[str, Any]:
-    return episode.to_record() if hasattr(episode, "to_record") else episode
-
-
 class LedgerRecorder:
     """The hook's logic, independent of prime-rl's classes (easy to test and to reuse)."""
 
     def __init__(self, output_dir: Path, wandb_monitor: Any | None) -> None:
-        self.sink = LedgerSink.resume(Path(output_dir) / "wandb_analysis" / STEPS_CSV)
+        self.output_dir = Path(output_dir)
+        self.sink = LedgerSink.resume(self.output_dir / "wandb_analysis" / STEPS_CSV)
         self.sink.listeners.append(lambda key, _rollouts, means: self._to_log.append((key, means)))
         self._to_log: list[tuple[StepKey, Mapping[str, Any]]] = []
         self.wandb_monitor = wandb_monitor
-        self.pending: dict[StepKey, list[Rollout]] = {}
-        self.last_kind = "train"
+        self.follower: Follower | None = None
         self.enabled = True
+        self.finished = False
 
-    def episodes(self, episodes: Any, step: int, kind: str, subset: str) -> None:
-        if kind not in ("train", "eval"):
-            return
-        if subset == "effective":
-            self.last_kind = kind  # the metrics dict that follows closes this kind's step
-            return
-        key = StepKey.of(kind, int(step))
-        batch = episodes if isinstance(episodes, list) else [episodes]
-        self.pending.setdefault(key, []).extend(rollout_from_record(_episode_record(ep), key) for ep in batch)
+    def _follower(self) -> Follower | None:
+        """The run directory's reader, once the file monitor has written something."""
+        if self.follower is None:
+            try:
+                layout = RunLayout.detect(self.output_dir)
+            except RunError:
+                return None  # nothing on disk yet
+            if not layout.is_prime_rl:
+                return None
+            self.follower = Follower(layout, self.sink)
+        return self.follower
 
-    async def metrics(self, step: float) -> None:
-        """prime-rl has finished a step: write it (the order of these calls is the
-        order of metrics.jsonl's rows, which `ledger export` follows too)."""
-        await self._write(StepKey.of(self.last_kind, int(step)))
-
-    async def _write(self, key: StepKey) -> None:
-        rollouts = self.pending.pop(key, [])
-        if rollouts and key not in self.sink.committed_keys:  # else written before an orchestrator restart
-            self.sink.write_step(key, rollouts)
+    async def metrics(self, step: float | None) -> None:
+        """prime-rl has logged a metrics row: write every step now complete."""
+        if step is None or self.finished:
+            return  # a time-keyed row (inference metrics, periodic gauges) closes no step
+        follower = self._follower()
+        if follower is not None:
+            follower.poll()
         await self._log_to_wandb()
 
     async def _log_to_wandb(self) -> None:
@@ -98,48 +105,74 @@ class LedgerRecorder:
         for key, means in to_log:
             prefix = "ledger/" if key.split == "train" else "ledger/eval/"
             data = {f"{prefix}{name}": value for name, value in means.items() if value is not None}
-            await self.wandb_monitor.log(data, step=key.step)
+            try:
+                await self.wandb_monitor.log(data, step=key.step)
+            except Exception as error:  # the CSVs go on without W&B
+                self.wandb_monitor = None
+                logger.warning("dakota-grammar ledger hook: W&B logging stopped (%r); the CSVs go on", error)
+                return
 
     async def finish(self) -> None:
-        for key in sorted(self.pending):
-            await self._write(key)
+        """Write what is on disk, complete or not (the run is ending), once."""
+        if self.finished:
+            return
+        self.finished = True
+        follower = self._follower()
+        if follower is not None:
+            follower.poll(finish=True)
+            follower.close()
         self.sink.flush_waiting()
         await self._log_to_wandb()
 
 
-def _make_monitor_class(base: type) -> type:
-    class DakotaLedgerMonitor(base):  # type: ignore[misc, valid-type]
-        """A prime-rl monitor that writes the reward ledger (see module docstring)."""
+class _Guarded:
+    """Run recorder calls so that no error reaches prime-rl: the first one turns the
+    hook off with one warning."""
 
+    recorder: LedgerRecorder
+
+    async def _guard(self, action: Any) -> None:
+        if not self.recorder.enabled:
+            return
+        try:
+            result = action()
+            if inspect.isawaitable(result):
+                await result
+        except Exception as error:  # never break the run
+            self.recorder.enabled = False
+            logger.warning("dakota-grammar ledger hook disabled after an error (%r); %s", error, FALLBACK)
+
+
+def _make_monitor_classes(base: type) -> tuple[type, type]:
+    class _LedgerMonitorBase(_Guarded, base):  # type: ignore[misc, valid-type]
         def __init__(self, recorder: LedgerRecorder) -> None:
             self.config = None
             self.logger = logger
             self.recorder = recorder
 
-        async def _guard(self, action: Any) -> None:
-            if not self.recorder.enabled:
-                return
-            try:
-                result = action()
-                if inspect.isawaitable(result):
-                    await result
-            except Exception as error:  # never break the run
-                self.recorder.enabled = False
-                logger.warning("dakota-grammar ledger hook disabled after an error (%r); %s", error, FALLBACK)
-
         async def init(self, **kwargs: Any) -> None:
             return None
 
         async def log_episodes(self, episodes: Any, step: int, kind: str = "train", subset: str = "effective") -> None:
-            await self._guard(lambda: self.recorder.episodes(episodes, step, kind, subset))
+            return None  # read back from the file monitor's files, as `ledger export` reads them
 
-        async def log_metrics(self, metrics: dict[str, Any], step: float) -> None:
-            await self._guard(lambda: self.recorder.metrics(step))
+        async def log_metrics(self, metrics: dict[str, Any], step: float | None = None) -> None:
+            return None
 
         async def finalize(self) -> None:
             await self._guard(self.recorder.finish)
 
-    return DakotaLedgerMonitor
+    class DakotaLedgerMonitor(_LedgerMonitorBase):
+        """Last in the list: writes the reward ledger as prime-rl finishes steps (see
+        the module docstring)."""
+
+        async def log_metrics(self, metrics: dict[str, Any], step: float | None = None) -> None:
+            await self._guard(lambda: self.recorder.metrics(step))
+
+    class DakotaLedgerFlush(_LedgerMonitorBase):
+        """First in the list: in finalize, writes the last steps while W&B is still open."""
+
+    return DakotaLedgerMonitor, DakotaLedgerFlush
 
 
 def register() -> bool:
@@ -153,7 +186,10 @@ def register() -> bool:
         if output_dir is None:
             raise HookUnavailable("no monitor knows the run directory (is prime-rl's file monitor off?)")
         wandb_monitor = next((m for m in registry if type(m).__name__ == "WandbMonitor"), None)
-        registry.append(_make_monitor_class(base)(LedgerRecorder(Path(output_dir), wandb_monitor)))
+        recorder = LedgerRecorder(Path(output_dir), wandb_monitor)
+        monitor_class, flush_class = _make_monitor_classes(base)
+        registry.append(monitor_class(recorder))
+        registry.insert(0, flush_class(recorder))
         logger.info("dakota-grammar ledger hook: writing %s/wandb_analysis/%s", output_dir, STEPS_CSV)
         return True
     except Exception as error:

@@ -160,12 +160,8 @@ class LedgerSink:
             raise RunError(f"{key} is already in {self.steps_path}")
         if not rollouts:
             return
-        run_ids = {r.run_id for r in rollouts}
-        if self.run_id is not None:
-            run_ids.add(self.run_id)
-        if len(run_ids) > 1:
-            raise RunError(f"{key} holds rollouts of several runs {sorted(run_ids)}; one CSV never mixes runs")
-        self.run_id = run_ids.pop()
+        if self.run_id is None:
+            self.run_id = rollouts[0].run_id
         self._waiting.append((key, list(rollouts), fingerprint))
         if self.schema is None:
             self.schema = LedgerSchema.infer(r.ledger for _, batch, _ in self._waiting for r in batch if r.ledger)
@@ -216,7 +212,9 @@ class LedgerSink:
                 handle.flush()
                 os.fsync(handle.fileno())
 
-    def _save_state(self) -> None:
+    def _save_state(self, force: bool = False) -> None:
+        if not (self.durable or force):
+            return  # a sink that is not durable (export) saves its state once, in `sync`
         state: dict[str, Any] = {
             "version": STATE_VERSION,
             "run_id": self.run_id,
@@ -235,7 +233,8 @@ class LedgerSink:
         os.replace(temporary, self.state_path)
 
     def sync(self) -> None:
-        """Flush every file to disk (for a sink that was not `durable`)."""
+        """Save the state and flush every file to disk (for a sink that was not `durable`)."""
+        self._save_state(force=True)
         for path in self.paths:
             if path.exists():
                 with path.open("rb") as handle:

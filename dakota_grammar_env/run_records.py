@@ -19,7 +19,6 @@ The ``all`` subset (every arriving rollout, errored ones included) is read by de
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -58,6 +57,8 @@ class StepKey:
 class StepFiles:
     key: StepKey
     path: Path
+    effective: bool | None = None
+    """True for a prime-rl `effective` file; None where the file does not say."""
 
     def fingerprint(self) -> list[int]:
         """Size and modification time: changes when prime-rl rewrites the step."""
@@ -65,9 +66,14 @@ class StepFiles:
         return [stat.st_size, stat.st_mtime_ns]
 
 
+STREAM_INDEX = Path("monitors") / "file" / "traces" / "stream.index.jsonl"
+
+
 @dataclass(frozen=True)
 class RunLayout:
-    """Where a run's records are: `kind` is 'prime-rl' or 'vf-eval'."""
+    """Where a run's records are. `kind` is 'prime-rl-stream' (prime-rl since
+    September 2026: ``monitors/file/traces/stream``), 'prime-rl' (2026-08-21:
+    ``rollouts/step_N``) or 'vf-eval' (one ``traces.jsonl``)."""
 
     root: Path
     kind: str
@@ -80,6 +86,16 @@ class RunLayout:
             raise RunError(f"subset must be one of {list(SUBSETS)}, got {subset!r}")
         if not root.is_dir():
             raise RunError(f"{root}: not a directory")
+        if root.name == "file" and (root / "traces" / "stream.index.jsonl").is_file():
+            root = root.parent.parent  # pointed at <run>/monitors/file
+        stream = (root / STREAM_INDEX).is_file()
+        if stream and (root / "rollouts").is_dir():
+            raise RunError(
+                f"{root}: holds both prime-rl layouts (rollouts/step_N/ and monitors/file/traces/); "
+                "move one aside so that one run is read"
+            )
+        if stream:
+            return cls(root, "prime-rl-stream", subset)
         if (root / "rollouts").is_dir():
             return cls(root, "prime-rl", subset)
         if (root / "traces.jsonl").is_file():
@@ -90,7 +106,8 @@ class RunLayout:
         if len(found) > 1:
             raise RunError(f"{root}: holds several vf-eval runs ({', '.join(p.parent.name for p in found)}); name one")
         raise RunError(
-            f"{root}: neither a prime-rl run directory (rollouts/step_N/...) nor a vf-eval output (traces.jsonl)"
+            f"{root}: neither a prime-rl run directory (monitors/file/traces/stream.index.jsonl, or "
+            "rollouts/step_N/ before September 2026) nor a vf-eval output (traces.jsonl)"
         )
 
     @property
@@ -98,8 +115,20 @@ class RunLayout:
         """Where the ledger CSVs go by default."""
         return self.root / "wandb_analysis"
 
+    @property
+    def is_prime_rl(self) -> bool:
+        return self.kind in ("prime-rl", "prime-rl-stream")
+
+    @property
+    def metrics_path(self) -> Path:
+        """Where prime-rl appends a row per finished step."""
+        if self.kind == "prime-rl-stream":
+            return self.root / "monitors" / "file" / "metrics.jsonl"
+        return self.root / "metrics.jsonl"
+
     def steps(self) -> list[StepFiles]:
-        """The (step, split) entries present on disk, in StepKey order."""
+        """The (step, split) entries present on disk, in StepKey order (the 2026-08-21
+        layout and vf-eval; a stream is read by `stream_steps.StreamSteps`)."""
         if self.kind == "vf-eval":
             return [StepFiles(StepKey.of("eval", 0), self.root / "traces.jsonl")]
         entries = []
@@ -110,7 +139,8 @@ class RunLayout:
             for split in SPLITS:
                 path = step_dir / split / self.subset / "traces.jsonl"
                 if path.is_file():
-                    entries.append(StepFiles(StepKey.of(split, int(match.group(1))), path))
+                    effective = True if self.subset == "effective" else None
+                    entries.append(StepFiles(StepKey.of(split, int(match.group(1))), path, effective))
         return sorted(entries, key=lambda entry: entry.key)
 
 
@@ -129,9 +159,10 @@ def flatten(mapping: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     return flat
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Rollout:
-    """One episode's identity and its ledger (None when it errored before scoring)."""
+    """One episode's identity and its ledger (None when it errored before scoring).
+    Readers fill in `effective`, `ship_step` and `advantage` where their layout has them."""
 
     run_id: str
     run_name: str
@@ -143,6 +174,12 @@ class Rollout:
     ok: bool
     error: str
     ledger: dict[str, Any] | None
+    advantage: float | None = None
+    """The advantage prime-rl gave it (from the record, or a stream's annotations)."""
+    effective: bool | None = None
+    """Shipped to the trainer; None where the layout does not say (a 2026-08-21 `all` file)."""
+    ship_step: int | None = None
+    """The step whose batch shipped it (a stream's orchestrator annotation)."""
 
 
 def _error_type(record: Mapping[str, Any]) -> str:
@@ -165,6 +202,8 @@ def rollout_from_record(record: Mapping[str, Any], key: StepKey, where: str = ""
             break
     task = (record.get("task") or {}).get("data") or {}
     work = run.get("work") or {}
+    info = next((t.get("info") for t in record.get("traces") or [] if isinstance(t.get("info"), dict)), {})
+    advantage = info.get("advantage")
     return Rollout(
         run_id=str(run.get("id", "")),
         run_name=str(run.get("name", "")),
@@ -176,24 +215,5 @@ def rollout_from_record(record: Mapping[str, Any], key: StepKey, where: str = ""
         ok=bool(record.get("ok")),
         error=_error_type(record),
         ledger=ledger,
+        advantage=float(advantage) if isinstance(advantage, (int, float)) else None,
     )
-
-
-def read_step(entry: StepFiles) -> tuple[list[Rollout], bool]:
-    """The rollouts of one step file, in file order, and whether its last line was cut
-    short (a writer still busy: that line is left out, and the caller says so). Any
-    other line that is not an episode record is an error naming it."""
-    with entry.path.open(encoding="utf-8") as handle:
-        lines = handle.readlines()
-    partial = bool(lines) and not lines[-1].endswith("\n")
-    if partial:
-        lines.pop()
-    rollouts = []
-    for number, line in enumerate(lines, start=1):
-        where = f"{entry.path}:{number}"
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise RunError(f"{where}: not valid JSON ({error.msg})") from None
-        rollouts.append(rollout_from_record(record, entry.key, where))
-    return rollouts, partial

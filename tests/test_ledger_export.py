@@ -156,10 +156,13 @@ def _rollout(run_id: str, step: int) -> Rollout:
     return Rollout(run_id, "r", StepKey.of("train", step), step, f"e{step}", "k", {}, True, "", ledger)
 
 
-def test_one_csv_never_mixes_runs(tmp_path):
+def test_a_relaunch_with_a_new_run_id_continues_the_same_csv(tmp_path):
+    """prime-rl's `rl` mints a new PRL_RUN_ID at every launch: a resumed run is still
+    one run (its directory), and each row keeps the id it was written under."""
     sink = LedgerSink.fresh(tmp_path / "reward_ledger.csv")
-    sink.write_step(StepKey.of("train", 1), [_rollout("run-a", 1)])
-    with pytest.raises(RunError, match="several runs"):
-        sink.write_step(StepKey.of("train", 2), [_rollout("run-b", 2)])
+    sink.write_step(StepKey.of("train", 1), [_rollout("launch-a", 1)])
+    sink.write_step(StepKey.of("train", 2), [_rollout("launch-b", 2)])
+    rows = read_rows(tmp_path / "reward_ledger.csv")
+    assert [(r["run_id"], r["step"]) for r in rows] == [("launch-a", "1"), ("launch-b", "2")]
     with pytest.raises(RunError, match="already in"):
-        sink.write_step(StepKey.of("train", 1), [_rollout("run-a", 1)])
+        sink.write_step(StepKey.of("train", 1), [_rollout("launch-a", 1)])

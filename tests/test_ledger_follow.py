@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -191,3 +192,50 @@ def test_killed_at_random_points_and_restarted_it_matches_export(tmp_path):
     assert len(state["committed"]) == steps + steps // 5
     assert followed(run) == exported(run, tmp_path)
     assert os.path.getsize(run / "wandb_analysis" / "reward_ledger_rollouts.csv") > 100_000
+
+
+NEWEST = Path(__file__).resolve().parents[1].parent / "shared" / "prime-rl" / "newest"
+
+
+@pytest.mark.skipif(not NEWEST.is_dir(), reason="../shared/prime-rl/newest is not beside this checkout")
+def test_following_todays_stream_through_kills_seals_and_a_torn_relaunch_matches_export(tmp_path):
+    """run-stream replayed in 20 slices by today's file monitor (stand-in): the live
+    chunk grows, rolls and is sealed; in the middle a crash tears a record and a
+    relaunch appends after it; `live/` appears and is deleted. A `follow` process runs
+    beside each slice and is SIGKILLed at a random moment; restarted at the end, its
+    CSVs equal export's, and the torn record is the only thing lost."""
+    from fake_prime_rl import installed, replay_stream, stream_events
+
+    run = tmp_path / "run"
+    run.mkdir()
+    events = stream_events(NEWEST / "run-stream")
+    slices = [events[i * len(events) // 20 : (i + 1) * len(events) // 20] for i in range(20)]
+    live = run / "monitors" / "file" / "traces" / "live"
+    rng = random.Random(5)
+    command = [str(SCRIPT), "ledger", "follow", str(run), "--interval", "0.01"]
+    for number, part in enumerate(slices):
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        with installed(run, flavour="stream", with_wandb=False) as monitors:  # each slice: a (re)launched writer
+            replay_stream(monitors, part, run, finalize=number == len(slices) - 1)
+        if number == 10:  # a crash mid-append: half a record, no newline, no index row
+            [plain] = (run / "monitors" / "file" / "traces" / "stream").glob("*.jsonl")
+            with plain.open("ab") as handle:
+                handle.write(b'{"id":"torn-by-a-crash","traces":[{"info":{"ledger":')
+        if number == 4:
+            (live / "pending").mkdir(parents=True)
+            (live / "a1.jsonl").write_text('{"trace": "a1"}\n')
+            (live / "pending" / "d1.json").write_text("{}")
+        if number == 8:
+            shutil.rmtree(live)
+        time.sleep(rng.uniform(0.0, 0.5))
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+    assert not list(run.rglob("*.jsonl.zst.tmp")) and not list((run / "monitors/file/traces/stream").glob("*.jsonl"))
+    final = subprocess.run([*command, "--idle-exit", "1"], capture_output=True, text=True, timeout=300)
+    assert final.returncode == 0, final.stderr
+    assert "torn record skipped" in final.stderr + final.stdout
+    assert followed(run) == exported(run, tmp_path)
+    rollouts = (run / "wandb_analysis" / "reward_ledger_rollouts.csv").read_text().splitlines()
+    assert len(rollouts) - 1 == len([e for e in events if e.kind == "episode"]) == 40
+    ids = [line.split(",")[7] for line in rollouts[1:]]
+    assert len(set(ids)) == len(ids)
