@@ -20,6 +20,7 @@ from typing import Any
 
 import msgspec
 
+from dakota_grammar_env.ledger_table import TASK_FIELDS
 from dakota_grammar_env.run_records import Rollout, RunError, StepFiles, StepKey, flatten, rollout_from_record
 
 
@@ -72,16 +73,13 @@ class _Episode(msgspec.Struct):
 
 
 _DECODER = msgspec.json.Decoder(_Episode)
-_TASK_FIELDS = ("task_id", "task_type", "difficulty")
 
 
 class Decoded(msgspec.Struct, frozen=True):
-    """One record's rollout, plus where prime-rl placed it in time."""
+    """One record's rollout (filed under its step), plus when it arrived and the ids
+    its annotations are keyed by."""
 
     rollout: Rollout
-    kind: str | None
-    """"train" or "eval" as the orchestrator stamped it (None when it did not)."""
-    arrival_step: int | None
     arrival_time: float | None
     trace_ids: tuple[str, ...]
 
@@ -90,8 +88,13 @@ def _step(value: int | float | None) -> int | None:
     return None if value is None else int(value)
 
 
-def _flat_ledger(ledger: dict[str, Any]) -> dict[str, Any]:
-    return ledger if ledger.get("ledger_version") is not None else flatten(ledger)
+def _file_under(key: StepKey | None, kind: str | None, arrival: int | None, where: str) -> StepKey:
+    """The caller's step, else the record's own arrival step and kind."""
+    if key is not None:
+        return key
+    if kind not in ("train", "eval") or arrival is None:
+        raise RunError(f"{where}: the record has no arrival step and kind (info.arrival, info.kind)")
+    return StepKey.of(kind, arrival)
 
 
 def decode_episode(line: bytes | str, key: StepKey | None, where: str) -> Decoded:
@@ -112,19 +115,16 @@ def decode_episode(line: bytes | str, key: StepKey | None, where: str) -> Decode
         if trace.info is not None:
             info = info or trace.info
             if ledger is None and trace.info.ledger is not None:
-                ledger = _flat_ledger(trace.info.ledger)
+                ledger = flatten(trace.info.ledger)
     run = episode.run or _Run()
     work = run.work or _Work()
     kind = (info.kind if info else None) or work.type
     arrival = _step(info.arrival.step) if info and info.arrival else None
     arrival_time = info.arrival.time if info and info.arrival else None
     dispatch = _step(info.dispatch.step) if info and info.dispatch else work.step
-    if key is None:
-        if kind not in ("train", "eval") or arrival is None:
-            raise RunError(f"{where}: the record has no arrival step and kind (info.arrival, info.kind)")
-        key = StepKey.of(kind, arrival)
+    key = _file_under(key, kind, arrival, where)
     task = episode.task or _Task()
-    needs_task = ledger is None or any(ledger.get(name) is None for name in _TASK_FIELDS)
+    needs_task = ledger is None or any(ledger.get(name) is None for name in TASK_FIELDS)
     task_data: Mapping[str, Any] = {}
     if needs_task:
         decoded = json.loads(bytes(task.data))
@@ -143,7 +143,7 @@ def decode_episode(line: bytes | str, key: StepKey | None, where: str) -> Decode
         advantage=info.advantage if info else None,
     )
     trace_ids = tuple(trace.id for trace in episode.traces if trace.id)
-    return Decoded(rollout, kind, arrival, arrival_time, trace_ids)
+    return Decoded(rollout, arrival_time, trace_ids)
 
 
 def _decode_slowly(line: bytes | str, key: StepKey | None, where: str) -> Decoded:
@@ -160,13 +160,9 @@ def _decode_slowly(line: bytes | str, key: StepKey | None, where: str) -> Decode
     stamp = info.get("arrival") if isinstance(info.get("arrival"), dict) else {}
     arrival = _step(stamp.get("step")) if isinstance(stamp.get("step"), (int, float)) else None
     arrival_time = float(stamp["time"]) if isinstance(stamp.get("time"), (int, float)) else None
-    if key is None:
-        if kind not in ("train", "eval") or arrival is None:
-            raise RunError(f"{where}: the record has no arrival step and kind (info.arrival, info.kind)")
-        key = StepKey.of(kind, arrival)
-    rollout = rollout_from_record(record, key, where)
+    rollout = rollout_from_record(record, _file_under(key, kind, arrival, where), where)
     trace_ids = tuple(str(trace["id"]) for trace in traces if trace.get("id"))
-    return Decoded(rollout, kind, arrival, arrival_time, trace_ids)
+    return Decoded(rollout, arrival_time, trace_ids)
 
 
 def read_step(entry: StepFiles) -> tuple[list[Rollout], bool]:

@@ -19,13 +19,14 @@ second's are effective).
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from dakota_grammar_env.record_decode import Decoded
 from dakota_grammar_env.run_records import Rollout, StepKey
-from dakota_grammar_env.trace_stream import FILE_MONITOR_DIR, Completion, StreamReader, stream_fingerprint
+from dakota_grammar_env.trace_stream import FILE_MONITOR_DIR, StreamReader
 
 
 @dataclass
@@ -40,7 +41,8 @@ class StreamSteps:
     times: dict[StepKey, float] = field(default_factory=dict)
     rows: dict[StepKey, int] = field(default_factory=dict)
     buckets: dict[StepKey, list[Decoded]] = field(default_factory=dict)
-    counts: dict[StepKey, list[int]] = field(default_factory=dict)
+    counts: dict[StepKey, tuple[int, int]] = field(default_factory=dict)
+    """Per step: how many episodes, and a CRC-32 of their ids in stream order."""
 
     def __post_init__(self) -> None:
         self.reader = StreamReader(self.file_monitor_dir)
@@ -49,20 +51,19 @@ class StreamSteps:
     def of_run(cls, run_root: Path, subset: str = "all", skip: set[StepKey] | None = None) -> StreamSteps:
         return cls(Path(run_root) / FILE_MONITOR_DIR, subset, set(skip or ()))
 
-    def read_completions(self) -> list[Completion]:
-        found = self.reader.completions()
-        for completion in found:
+    def read_completions(self) -> None:
+        for completion in self.reader.completions():
             if completion.key not in self.rows:
                 self.order.append(completion.key)
             self.rows[completion.key] = self.rows.get(completion.key, 0) + 1
             self.times[completion.key] = completion.time
-        return found
 
     def episodes(self) -> Iterator[Decoded]:
         """New episodes, each also counted and (unless its step is skipped) kept."""
         for decoded in self.reader.episodes():
             key = decoded.rollout.key
-            self.counts[key] = stream_fingerprint(self.counts.get(key), decoded.rollout.episode_id)
+            count, checksum = self.counts.get(key, (0, 0))
+            self.counts[key] = (count + 1, zlib.crc32(decoded.rollout.episode_id.encode(), checksum))
             if key not in self.skip:
                 self.buckets.setdefault(key, []).append(decoded)
             yield decoded
@@ -75,7 +76,10 @@ class StreamSteps:
             pass
 
     def fingerprint(self, key: StepKey) -> list[int]:
-        count, checksum, _ = self.counts.get(key, [0, 0, 0])
+        """A step's identity in a stream: its episodes (count, checksum of their ids)
+        and how many orchestrator rows closed it; a resumed run that re-runs the step
+        changes it."""
+        count, checksum = self.counts.get(key, (0, 0))
         return [count, checksum, self.rows.get(key, 0)]
 
     def complete(self) -> list[StepKey]:

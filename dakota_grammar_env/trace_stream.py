@@ -21,7 +21,6 @@ Everything is read forward, once, in blocks, so memory does not grow with the ru
 from __future__ import annotations
 
 import io
-import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,21 +35,22 @@ FILE_MONITOR_DIR = Path("monitors") / "file"
 BLOCK = 1 << 20
 
 
-def zstd_reader(handle: BinaryIO) -> BinaryIO:
-    """A decompressing reader over every frame of a zstd file (Python 3.14's
-    ``compression.zstd`` where present, else ``zstandard``)."""
-    try:
-        from compression import zstd  # type: ignore[import-not-found]
+try:  # Python 3.14+
+    from compression import zstd as _stdlib_zstd  # type: ignore[import-not-found]
 
-        return zstd.ZstdFile(handle)  # type: ignore[no-any-return]
-    except ImportError:
-        import zstandard
+    def zstd_reader(handle: BinaryIO) -> BinaryIO:
+        """A decompressing reader over every frame of a zstd file."""
+        return _stdlib_zstd.ZstdFile(handle)  # type: ignore[no-any-return]
 
+    ZSTD_ERRORS: tuple[type[Exception], ...] = (_stdlib_zstd.ZstdError, EOFError)
+except ImportError:
+    import zstandard
+
+    def zstd_reader(handle: BinaryIO) -> BinaryIO:
+        """A decompressing reader over every frame of a zstd file."""
         return zstandard.ZstdDecompressor().stream_reader(handle, read_across_frames=True)  # type: ignore[return-value]
 
-
-def _is_zstd_error(error: Exception) -> bool:
-    return type(error).__name__ in ("ZstdError", "ZstdDecompressionError") or isinstance(error, EOFError)
+    ZSTD_ERRORS = (zstandard.ZstdError, EOFError)
 
 
 def chunk_path(directory: Path, number: int) -> Path:
@@ -82,10 +82,8 @@ class ChunkCursor:
     def _fill(self) -> bool:
         try:
             block = self.handle.read(BLOCK)
-        except Exception as error:
-            if _is_zstd_error(error):
-                raise RunError(f"{self.path}: neither a plain JSONL chunk nor readable zstd ({error})") from None
-            raise
+        except ZSTD_ERRORS as error:
+            raise RunError(f"{self.path}: neither a plain JSONL chunk nor readable zstd ({error})") from None
         if block:
             self.buffer += block
         return bool(block)
@@ -121,10 +119,8 @@ class ChunkCursor:
         return bytes(self.buffer)
 
     def rest(self) -> bytes:
-        """Everything after the last line read (a chunk the index has moved past)."""
-        while self._fill():
-            pass
-        rest = bytes(self.buffer)
+        """Everything after the last line read, consumed (a chunk the index has moved past)."""
+        rest = self.peek_rest()
         self._drop_to(self.start + len(rest))
         return rest
 
@@ -175,16 +171,9 @@ class AnnotationRow(msgspec.Struct):
     info: dict[str, Any] = {}
 
 
-class MetricsRow(msgspec.Struct):
-    step: int | float | None = None
-    time: float | None = None
-    producer: str | None = None
-
-
 _INDEX = msgspec.json.Decoder(IndexRow)
 _ANNOTATION = msgspec.json.Decoder(AnnotationRow)
-_METRICS = msgspec.json.Decoder(MetricsRow)
-_METRIC_KEYS = msgspec.json.Decoder(dict[str, Any])
+_METRICS = msgspec.json.Decoder(dict[str, Any])
 
 
 def _decode(decoder: msgspec.json.Decoder, line: bytes, where: str) -> Any:
@@ -206,12 +195,17 @@ def completion_row(line: bytes, where: str) -> Completion | None:
     """The step a metrics.jsonl row closes, or None (a trainer row, a time-keyed row
     with ``"step": null``, a row of neither split). Eval rows carry float steps."""
     row = _decode(_METRICS, line, where)
-    if row.step is None or row.producer not in (None, "orch"):
+    step, time, producer = row.get("step"), row.get("time"), row.get("producer")
+    for name, value in (("step", step), ("time", time)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
+            raise RunError(f"{where}: {name} is {value!r}, not a number or null")
+    if producer is not None and not isinstance(producer, str):
+        raise RunError(f"{where}: producer is {producer!r}, not a string or null")
+    if step is None or producer not in (None, "orch"):
         return None
-    keys = _decode(_METRIC_KEYS, line, where)
     for split in ("train", "eval"):
-        if any(name.startswith(f"{split}/") for name in keys):
-            return Completion(StepKey.of(split, int(row.step)), float(row.time or 0.0))
+        if any(name.startswith(f"{split}/") for name in row):
+            return Completion(StepKey.of(split, int(step)), float(time or 0.0))
     return None
 
 
@@ -357,10 +351,3 @@ class StreamReader:
         if self.cursor is not None:
             self.cursor.close()
             self.cursor = None
-
-
-def stream_fingerprint(previous: list[int] | None, episode_id: str) -> list[int]:
-    """A step's identity in a stream: how many episodes, a checksum of their ids, and
-    (last, set by the caller) how many orchestrator rows closed it."""
-    count, checksum, rows = previous or [0, 0, 0]
-    return [count + 1, zlib.crc32(episode_id.encode(), checksum), rows]

@@ -132,7 +132,8 @@ def test_a_failure_inside_the_hook_disables_it_without_breaking_the_run(tmp_path
     write_run(run, 3, rollouts_per_step=6, eval_every=0)
     with installed(out) as monitors, caplog.at_level(logging.WARNING, logger="dakota_grammar_env.ledger_hook"):
         assert register() is True
-        (out / "wandb_analysis").rmdir() if (out / "wandb_analysis").is_dir() else None
+        if (out / "wandb_analysis").is_dir():
+            (out / "wandb_analysis").rmdir()
         (out / "wandb_analysis").write_text("a file where the CSVs' directory was")  # every CSV write fails
         replay(monitors, run)
         assert monitors.warnings == []  # nothing reached prime-rl's error handling
