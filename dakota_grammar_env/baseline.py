@@ -11,7 +11,9 @@ Against each reference answer, the *baseline* is the candidate closest to it (ed
 distance on the letter skeleton), and the *novel units* are the edits that turn the
 baseline into the reference: each maximal run of inserted or replaced letters, and each
 place where letters must go. Units are all or nothing: ``wa-`` for ``ya-`` shares a
-letter with it but realises nothing. A reply realises a unit when the alignment of the
+letter with it but realises nothing. Where the task says which morphemes its answer is
+made of, a run is also cut where two morphemes meet (``ma`` and ``ya`` in mayakaġa are
+two units). A reply realises a unit when the alignment of the
 reply with the reference matches the unit's letters contiguously and in place: the
 letters on either side of it matched right next to it (a hyphen one letter off, or an
 affix with a wrong one stuck to it, realises nothing).
@@ -28,8 +30,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from difflib import SequenceMatcher
+from itertools import pairwise
 
 from rapidfuzz.distance import OSA, Levenshtein
 
@@ -137,6 +140,23 @@ def closest_baseline(reference: str, candidates: Mapping[str, str], display: str
     return Baseline(candidates.get(best, ""), best_similarity, novel_units(best, reference, display))
 
 
+def split_units(baseline: Baseline, cuts: frozenset[int], display: str) -> Baseline:
+    """`baseline` with each unit of inserted or replaced letters cut at `cuts` (where
+    the reference's morphemes meet), so that each morpheme is its own unit."""
+    if not cuts or not baseline.units:
+        return baseline
+    shown = display if len(display) >= max(unit.end for unit in baseline.units) else ""
+    units: list[NovelUnit] = []
+    for unit in baseline.units:
+        inner = sorted(cut for cut in cuts if unit.start < cut < unit.end)
+        if not inner:
+            units.append(unit)
+            continue
+        bounds = [unit.start, *inner, unit.end]
+        units += [NovelUnit(a, b, shown[a:b] if shown else unit.text) for a, b in pairwise(bounds)]
+    return replace(baseline, units=tuple(units))
+
+
 def units_realised(units: Sequence[NovelUnit], reply: str, reference: str) -> list[bool]:
     """For each unit, whether `reply` realises it against `reference` (skeletons)."""
     if not units:
@@ -175,6 +195,22 @@ def candidates_for_prompt(prompt: str, forms: Iterable[str] = (), affix_labels: 
     named = [label for label in affix_labels if label.strip("-") and label in prompt]
     built = [text for form in forms for text in with_affixes(form, named)]
     return list(dict.fromkeys([*forms, *prompt_candidates(prompt), *built]))
+
+
+COMMON_PREFIXES = ("wa", "ya", "uŋk", "uŋ", "ma", "ni", "mi", "o", "wo", "ki", "i", "a", "e", "ta", "t")
+"""Syllables many Dakota words begin with, most of them prefixes: splitting one off a
+form blindly is what a reader can do without knowing the word."""
+
+
+def blind_splits(form: str) -> list[str]:
+    """`form` with -pi split off, and with each common prefix it starts with split off
+    (and -pi too): the segmentations a reader makes without knowing the word."""
+    rest_pi = (form[:-2], "-pi") if form.endswith("pi") and len(form) > 3 else (form, "")
+    splits = [f"{rest_pi[0]}{rest_pi[1]}"] if rest_pi[1] else []
+    for prefix in COMMON_PREFIXES:
+        if form.startswith(prefix) and len(form) > len(prefix) + 1:
+            splits.append(f"{prefix}-{rest_pi[0][len(prefix) :]}{rest_pi[1]}")
+    return splits
 
 
 def split_where_changed(form: str, lemma: str) -> str:

@@ -17,10 +17,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from dakota_grammar_env.labels import NUMBER_CHANGES, person_of
 from dakota_grammar_env.orthography import normalize
+from dakota_grammar_env.prompts import FORM_FAMILIES
 from dakota_grammar_env.tasks import GrammarTask
 
-INFLECTED = ("conjugate", "pluralize", "negate", "possess")
+INFLECTED = tuple(FORM_FAMILIES)
+"""Families whose answer is a form of the lemma: every one is checked."""
 PERSON_WORDS = {
     "1sg": {"i", "me", "my", "mine"},
     "2sg": {"thou", "thee", "thy", "thine", "you", "your"},
@@ -163,7 +166,7 @@ def claims(tasks: Sequence[GrammarTask]) -> list[Claim]:
         if task.task_type == "dakota_to_english":
             form, person, glosses = task.lemma or "", None, (task.answer, *task.accepted)
         elif task.task_type in INFLECTED:
-            form, person, glosses = task.answer, str(task.source.get("form")), (task.gloss or "",)
+            form, person, glosses = task.answer, _subject(str(task.source.get("form"))), (task.gloss or "",)
         else:
             continue
         key = (normalize(form), person)
@@ -171,6 +174,19 @@ def claims(tasks: Sequence[GrammarTask]) -> list[Claim]:
         task_ids = (*old.task_ids, task.task_id) if old else (task.task_id,)
         merged[key] = Claim(form, person, tuple(dict.fromkeys((*(old.glosses if old else ()), *glosses))), task_ids)
     return sorted(merged.values(), key=lambda claim: (normalize(claim.form), claim.person or ""))
+
+
+def _subject(label: str) -> str:
+    """The person a form's gloss should name: the subject's (2sg for 2sg>1sg, 1sg for
+    1sg.fut), or, for a number change (1sg>1pl), the person the form is in; possessors
+    stand for themselves."""
+    if label in ("my", "thy", "his"):
+        return label
+    if label == "pl":
+        return "3pl"
+    if label in NUMBER_CHANGES:
+        return label.split(">")[1]
+    return person_of(label)
 
 
 def _agrees(claim: Claim, attestation: Attestation) -> bool:

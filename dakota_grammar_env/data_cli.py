@@ -25,23 +25,48 @@ def cmd_build(args: argparse.Namespace) -> int:
     except (DataError, ValueError) as error:
         raise DataCommandError(str(error)) from None
     splits = {split: sum(t.split == split for t in tasks) for split in ("train", "test")}
+    sentences = {t.lemma for t in tasks if t.task_type.startswith("sentence_")}
+    words = {t.lemma for t in tasks} - sentences
     print(
-        f"{len(tasks)} tasks ({splits['train']} train, {splits['test']} test) from "
-        f"{len({t.lemma for t in tasks})} lemmas in {time.perf_counter() - start:.2f} s"
+        f"{len(tasks)} tasks ({splits['train']} train, {splits['test']} test) from {len(words)} lemmas and "
+        f"{len(sentences)} sentences in {time.perf_counter() - start:.2f} s"
     )
     print(f"wrote {path}" + ("" if out else f" (the shipped {DATASET_FILE})"))
     return 0
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
-    from dakota_grammar_env.data_audit import audit, format_audit
-    from dakota_grammar_env.loading import DataError
+    from dakota_grammar_env.data_audit import PROJECT, audit, format_audit
+    from dakota_grammar_env.loading import DataError, read_tasks, shipped_data_path
 
+    path = Path(args.path) if args.path else shipped_data_path()
     try:
-        report = audit(Path(args.path))
+        report = audit(path)
+        tasks = read_tasks(path).tasks if report.schema == PROJECT and not report.malformed.rows else []
     except DataError as error:
         raise DataCommandError(str(error)) from None
-    print(json.dumps(report.as_json(), ensure_ascii=False, indent=2) if args.json else format_audit(report))
+    found = thumbs = None
+    if tasks and all(task.source for task in tasks):
+        from dakota_grammar_env.data_provenance import format_provenance, provenance, rules_of_thumb
+
+        print(f"playing the probe's prompt-only policies on {len(tasks):,} tasks ...", file=sys.stderr)
+        found, thumbs = provenance(tasks), rules_of_thumb(tasks)
+    if args.json:
+        payload = report.as_json()
+        if found is not None and thumbs is not None:
+            payload["provenance"] = {
+                family: {"tasks": cell.tasks, "uncertain": cell.uncertain, "test": cell.test,
+                         "kinds": {f"{kind}/{check}": count for (kind, check), count in sorted(cell.kinds.items())}}
+                for family, cell in found.items()
+            }  # fmt: skip
+            payload["rules_of_thumb"] = {
+                family: {"policy": t.policy, "right": t.right, "tasks": t.tasks} for family, t in thumbs.items()
+            }
+        print(json.dumps(payload, ensure_ascii=False, indent=2))
+        return 0
+    print(format_audit(report))
+    if found is not None and thumbs is not None:
+        print("\n" + format_provenance(found, thumbs))
     return 0
 
 
@@ -75,9 +100,12 @@ def add_data_commands(commands: Any) -> None:
 
     audit = sub.add_parser(
         "audit",
-        help="report a task file's defects: duplicates, conflicts, placeholder golds, leaks, non-NFC text, ...",
+        help="report a task file's defects (duplicates, conflicts, placeholder golds, leaks, non-NFC text, ...) "
+        "and, for a project file, its provenance and rule-of-thumb rates",
     )
-    audit.add_argument("path", help="JSONL task file (project or Dakota1890 schema)")
+    audit.add_argument(
+        "path", nargs="?", help="JSONL task file (project or Dakota1890 schema; default: the shipped dataset)"
+    )
     audit.add_argument("--json", action="store_true", help="machine-readable output")
     audit.set_defaults(func=cmd_audit)
 

@@ -1,5 +1,6 @@
-"""The shipped dataset: built from ``data/lexicon.tsv`` and ``data/paradigms.toml`` by
-`generator.generate`, written to ``data/dakota_grammar_tasks.jsonl``. The file is
+"""The shipped dataset: built from ``data/lexicon.tsv``, ``data/paradigms.toml`` and
+``data/sentences.tsv`` by `generator.generate`, written to
+``data/dakota_grammar_tasks.jsonl``. The file is
 committed so installs need no build step; a test rebuilds it and requires the same
 bytes, so the file never drifts from its sources."""
 
@@ -10,10 +11,13 @@ from pathlib import Path
 
 from dakota_grammar_env.generator import GeneratorConfig, generate, write_dataset
 from dakota_grammar_env.lexicon import read_lexicon
+from dakota_grammar_env.loading import collector_paused
+from dakota_grammar_env.sentences import read_sentences
 from dakota_grammar_env.tasks import GrammarTask
 
 DATASET_FILE = "dakota_grammar_tasks.jsonl"
 LEXICON_FILE = "lexicon.tsv"
+SENTENCES_FILE = "sentences.tsv"
 
 
 def data_dir() -> Path:
@@ -23,7 +27,9 @@ def data_dir() -> Path:
 
 def build_tasks(seed: int = 0, lexicon_path: str | Path | None = None) -> list[GrammarTask]:
     lexicon = read_lexicon(lexicon_path or data_dir() / LEXICON_FILE)
-    return generate(lexicon, GeneratorConfig(seed=seed))
+    sentences = read_sentences(data_dir() / SENTENCES_FILE)
+    with collector_paused():
+        return generate(lexicon, GeneratorConfig(seed=seed), sentences)
 
 
 def build_dataset(

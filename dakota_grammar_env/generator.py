@@ -1,4 +1,4 @@
-"""Build the shipped task set from the lexicon and the paradigm rules.
+"""Build the shipped task set from the lexicon, the paradigm rules and the printed sentences.
 
 `GeneratorConfig` says which families to build, the seed that orders the tasks, and how
 large a share of the lemmas goes to the test split; it checks itself. `generate` is
@@ -6,12 +6,14 @@ deterministic: the same lexicon, rules and config give the same tasks, in the sa
 order, with the same ids (a hash of each task's content), so two builds of the
 dataset file are byte-identical.
 
-Families: conjugate (a verb for a person and number), pluralize (the third person
-plural), negate (with ṡni), possess (my / thy / his), segment (a conjugated form into
-its morphemes), dakota_to_english and english_to_dakota (glosses). Difficulty counts
-the rule applications a task needs: one affix at the word's edge is easy, two (or a
-pronoun inside the word, a y-verb, a vowel change) medium, three or more hard; gloss
-tasks are easy.
+Families: the form families of `prompts.FORM_FAMILIES` (conjugate, pluralize, negate,
+possess, object, reflexive, possessive_verb, dative, causative, future, imperative,
+reduplicate), whose answer is one form of the word (`forms.form_for`: printed first, else
+the cited rules); segment (a form into its morphemes) and analyze (the person and number
+a form marks); dakota_to_english and english_to_dakota (glosses); and the printed
+sentences both ways. Difficulty counts the rule applications a task needs: one affix at
+the word's edge is easy, two (or a pronoun inside the word, a y-verb, a vowel change)
+medium, three or more hard; gloss and sentence tasks are easy.
 
 The split is by lemma: a test lemma never occurs in any train prompt or answer, and no
 gold answer occurs in its own prompt (a task that would break either rule is not made).
@@ -19,9 +21,9 @@ gold answer occurs in its own prompt (a task that would break either rule is not
 Each task lists its `baseline` (`dakota_grammar_env.baseline`): every Dakota form and
 gloss its prompt shows, and what a reader gets from them mechanically: the construction
 the instruction names or every such task carries, applied blindly (the lemma with
-``ṡni`` after it for negate; with ``-pi`` for pluralize and wherever the instruction
-names a plural person), and, for segment, the form split where it departs from the
-lemma the prompt shows beside it, and the form with ``-pi`` split off.
+``ṡni`` after it for negate, ``kta`` for future, ``wo`` or ``po`` for imperative; ``-pi``
+on the singular pluralize shows and wherever the instruction names a plural person),
+and, for segment, the form split after each common first syllable and before ``-pi``.
 """
 
 from __future__ import annotations
@@ -31,29 +33,45 @@ import json
 import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 
-from dakota_grammar_env.baseline import split_where_changed
+from dakota_grammar_env.baseline import blind_splits
+from dakota_grammar_env.forms import form_for
+from dakota_grammar_env.labels import DATIVE, NUMBER_CHANGES, OBJECTS, POSSESSIVE_VERB, REFLEXIVE
 from dakota_grammar_env.lexicon import LexiconEntry
 from dakota_grammar_env.orthography import normalize
-from dakota_grammar_env.paradigms import Inflection, form_for, paradigm_table
+from dakota_grammar_env.paradigms import Inflection, paradigm_table, rule_citation
+from dakota_grammar_env.prompts import ANSWER_LINE, FORM_FAMILIES
+from dakota_grammar_env.sentences import Sentence
+from dakota_grammar_env.sources import EDITIONS, MAIN
 from dakota_grammar_env.tasks import GrammarTask
 
 FAMILIES = (
-    "conjugate", "pluralize", "negate", "possess", "segment", "analyze", "dakota_to_english", "english_to_dakota",
+    *FORM_FAMILIES, "segment", "analyze", "dakota_to_english", "english_to_dakota", "sentence_to_english",
+    "sentence_to_dakota",
 )  # fmt: skip
-CONJUGATE_LABELS = ("1sg", "2sg", "1du", "1pl", "2pl")
-NEGATE_LABELS = ("3sg.neg", "1sg.neg", "2sg.neg", "1du.neg", "1pl.neg", "2pl.neg", "3pl.neg")
-POSSESS_LABELS = ("my", "thy", "his")
-SEGMENT_LABELS = (*CONJUGATE_LABELS, "3pl", *POSSESS_LABELS)
-ANALYZE_LABELS = (*CONJUGATE_LABELS, "3pl")
-FORM_FAMILIES = ("conjugate", "pluralize", "negate", "possess")
-"""Families whose answer is the inflected form (so its morphemes say which affixes it needs)."""
+SENTENCE_FAMILIES = ("sentence_to_english", "sentence_to_dakota")
+SEGMENT_LABELS = (
+    "1sg",
+    "2sg",
+    "1du",
+    "1pl",
+    "2pl",
+    "3pl",
+    "my",
+    "thy",
+    "his",
+    *OBJECTS,
+    *REFLEXIVE,
+    *POSSESSIVE_VERB,
+    *DATIVE,
+)
+ANALYZE_LABELS = ("1sg", "2sg", "1du", "1pl", "2pl", "3pl")
 PERSON_NAMES = {
     "1sg": "first person singular", "2sg": "second person singular", "1du": "first person dual",
     "1pl": "first person plural", "2pl": "second person plural", "3pl": "third person plural",
 }  # fmt: skip
-ANSWER_LINE = "End your reply with a line 'Answer: <form>'."
 
 
 @dataclass(frozen=True)
@@ -97,110 +115,146 @@ class _Draft:
         return normalize(" ".join([self.prompt, self.answer, *self.accepted]))
 
 
-def _describe(label: str) -> str:
-    persons = paradigm_table()["persons"]
-    return (
-        persons[label]
-        if label in persons
-        else {"my": "my", "thy": "thy (your, one person)", "his": "his or her"}[label]
-    )
+def analysed_segmentation(found: Inflection, entry: LexiconEntry) -> str:
+    """The segmentation with the stem also cut where Riggs analyses the lemma (wa+manoŋ:
+    wama-wa-noŋ > wa-ma-wa-noŋ); the plain one where he gives no analysis or the stem
+    is changed in the form."""
+    cuts, at = set(), 0
+    if entry.paradigm == "y-verb":
+        return found.segmentation  # the pronoun replaces the y: md-uksa, not md-u-ksa
+    for piece in entry.analysis[:-1]:
+        at += len(piece)
+        cuts.add(at)
+    pieces, position = [], 0
+    for morpheme in found.morphemes:
+        if morpheme["role"] == "particle":
+            continue
+        if morpheme["role"] != "stem" or not cuts:
+            pieces.append(morpheme["form"])
+            continue
+        start = entry.lemma.find(morpheme["form"], position)
+        if start < 0:
+            return found.segmentation
+        inner = [c - start for c in sorted(cuts) if start < c < start + len(morpheme["form"])]
+        bounds = [0, *inner, len(morpheme["form"])]
+        pieces += [morpheme["form"][a:b] for a, b in pairwise(bounds)]
+        position = start + len(morpheme["form"])
+    return "-".join(pieces)
 
 
-def _verb_gloss(entry: LexiconEntry) -> str:
-    return f"'{entry.gloss}'"
+def _unique(texts: Iterable[str], *leave_out: str) -> tuple[str, ...]:
+    return tuple(text for text in dict.fromkeys(texts) if text not in leave_out)
 
 
-def _drafts(entry: LexiconEntry, lexicon_by_gloss: dict[str, list[str]], families: Sequence[str]) -> Iterable[_Draft]:
-    lemma, gloss = entry.lemma, _verb_gloss(entry)
-    if "conjugate" in families:
-        for label in CONJUGATE_LABELS:
-            if (found := form_for(entry, label)) is not None:
-                prompt = (
-                    f"Conjugate the Dakota {entry.pos} {lemma} ({gloss}) for {_describe(label)}.\n"
-                    f"Give the Dakota form in Riggs' orthography. {ANSWER_LINE}"
-                )
-                yield _Draft("conjugate", label, entry, prompt, found.form, base_form=lemma, inflection=found)
-    if "pluralize" in families and (found := form_for(entry, "3pl")) is not None:
-        prompt = (
-            f"Give the third person plural (they) of the Dakota {entry.pos} {lemma} ({gloss}), "
-            f"with the plural termination.\nGive the Dakota form in Riggs' orthography. {ANSWER_LINE}"
-        )
-        yield _Draft("pluralize", "3pl", entry, prompt, found.form, base_form=lemma, inflection=found)
-    elif "pluralize" in families and (found := form_for(entry, "pl")) is not None:
-        prompt = (
-            f"Give the plural of the Dakota {entry.pos} {lemma} ({gloss}).\n"
-            f"Give the Dakota form in Riggs' orthography. {ANSWER_LINE}"
-        )
-        yield _Draft("pluralize", "pl", entry, prompt, found.form, base_form=lemma, inflection=found)
-    if "negate" in families:
-        for label in NEGATE_LABELS:
-            if (found := form_for(entry, label)) is not None:
-                person = label.removesuffix(".neg")
-                subject = "the third person singular (he or she)" if person == "3sg" else _describe(person)
-                prompt = (
-                    f"Negate the Dakota {entry.pos} {lemma} ({gloss}) in {subject}, with the negative adverb "
-                    f"that follows the verb.\nGive the Dakota words in Riggs' orthography. {ANSWER_LINE}"
-                )
-                yield _Draft("negate", label, entry, prompt, found.form, base_form=lemma, inflection=found)
-    if "possess" in families:
-        for label in POSSESS_LABELS:
-            if (found := form_for(entry, label)) is not None:
-                prompt = (
-                    f"Give the Dakota for '{_describe(label).split(' (')[0]} {entry.gloss}', adding the possessive "
-                    f"prefix to the noun {lemma}.\nGive the Dakota form in Riggs' orthography. {ANSWER_LINE}"
-                )
-                yield _Draft("possess", label, entry, prompt, found.form, base_form=lemma, inflection=found)
+def _drafts(
+    entry: LexiconEntry,
+    lexicon_by_gloss: dict[str, list[str]],
+    homographs: dict[str, list[LexiconEntry]],
+    primary_gloss_owner: dict[str, LexiconEntry],
+    families: Sequence[str],
+) -> Iterable[_Draft]:
+    """Every task `entry` gives. A gloss is answered by every lemma that lists it among
+    its glosses; a word by the glosses of every lemma spelled the same (homographs). Each
+    gloss and each spelling is asked once (by its first lemma), so no two tasks share a
+    prompt."""
+    lemma = entry.lemma
+    for family, spec in FORM_FAMILIES.items():
+        if family not in families:
+            continue
+        for label in spec.labels:
+            found = form_for(entry, label)
+            if found is None:
+                continue
+            shown = ""
+            if label in NUMBER_CHANGES:
+                shown = form_for(entry, label.split(">")[0]).form
+            accepted = _unique([*entry.variants.get(label, ()), *_rule_variants(found)], found.form)
+            prompt = spec.prompt(entry, label, shown)
+            yield _Draft(family, label, entry, prompt, found.form, accepted, base_form=lemma, inflection=found)
     if "segment" in families:
         for label in SEGMENT_LABELS:
             if (found := form_for(entry, label)) is not None and found.morphemes:
                 prompt = (
-                    f"Segment the Dakota form {found.form} (from {lemma}, {gloss}) into its morphemes.\n"
-                    f"Write the morphemes in Riggs' orthography, joined by hyphens. {ANSWER_LINE}"
+                    f"Segment the Dakota form {found.form} (a form of the {entry.pos} '{entry.gloss}') into its "
+                    f"morphemes.\nWrite the morphemes in Riggs' orthography, joined by hyphens. {ANSWER_LINE}"
                 )
-                yield _Draft("segment", label, entry, prompt, found.segmentation, base_form=None, inflection=found)
+                finer = _unique([analysed_segmentation(found, entry)], found.segmentation)
+                yield _Draft("segment", label, entry, prompt, found.segmentation, finer, inflection=found)
     if "analyze" in families:
         for label in ANALYZE_LABELS:
             if (found := form_for(entry, label)) is not None and found.form != lemma:
                 prompt = (
-                    f"The Dakota form {found.form} comes from {lemma} ({gloss}). Which person and number does it "
-                    f"mark: first, second or third person; singular, dual or plural?\nAnswer in words. {ANSWER_LINE}"
+                    f"The Dakota form {found.form} comes from {lemma} ('{entry.gloss}'). Which person and number "
+                    f"does it mark: first, second or third person; singular, dual or plural?\nAnswer in words. "
+                    f"{ANSWER_LINE}"
                 )
                 answer = PERSON_NAMES[label]
                 accepted = (label, answer.replace("first", "1st").replace("second", "2nd").replace("third", "3rd"))
                 yield _Draft("analyze", label, entry, prompt, answer, accepted, base_form=None, inflection=found)
-    if "dakota_to_english" in families:
-        accepted = [*entry.glosses[1:]]
-        accepted += [g.removeprefix("to ") for g in entry.glosses if g.startswith("to ")]
+    if "dakota_to_english" in families and homographs[normalize(lemma)][0] is entry:
+        glosses = [gloss for same in homographs[normalize(lemma)] for gloss in same.glosses]
+        accepted = [*glosses[1:], *(g.removeprefix("to ") for g in glosses if g.startswith("to "))]
         prompt = f"What does the Dakota word {lemma} mean in English?\nGive a short English gloss. {ANSWER_LINE}"
-        yield _Draft("dakota_to_english", "gloss", entry, prompt, entry.gloss, tuple(dict.fromkeys(accepted)))
-    if "english_to_dakota" in families:
-        others = [other for other in lexicon_by_gloss[entry.gloss] if other != lemma]
+        yield _Draft("dakota_to_english", "gloss", entry, prompt, entry.gloss, _unique(accepted, entry.gloss))
+    if "english_to_dakota" in families and primary_gloss_owner[entry.gloss] is entry:
+        others = _unique(lexicon_by_gloss[entry.gloss], lemma)
         prompt = (
             f"Give the Dakota word for the English '{entry.gloss}', as Riggs writes it.\n"
             f"Give the Dakota form in Riggs' orthography. {ANSWER_LINE}"
         )
-        yield _Draft("english_to_dakota", "lemma", entry, prompt, lemma, tuple(others))
+        yield _Draft("english_to_dakota", "lemma", entry, prompt, lemma, others)
+
+
+IMPERATIVE_VARIANTS = {"wo": ("ye",), "po": ("pe", "miye")}
+"""The imperative signs Riggs gives beside wo and po (p. 18): ye for one person, pe and
+miye for several (the forms women use); po may also be shortened to -m on the verb."""
+
+
+def _rule_variants(found: Inflection) -> list[str]:
+    """Other forms the rule itself allows: the other imperative signs."""
+    if not found.label.startswith("2") or ".imp" not in found.label or found.rules == ("printed",):
+        return []
+    *words, sign = found.form.split(" ")
+    variants = [" ".join([*words, other]) for other in IMPERATIVE_VARIANTS.get(sign, ())]
+    if sign == "po" and len(words) == 1:
+        variants.append(f"{words[0]}m")
+    return variants
 
 
 NEGATIVE_PARTICLE = "ṡni"
 PLURAL_SUFFIX = "pi"
 PLURAL_PERSONS = ("1pl", "2pl", "3pl")
+FUTURE_PARTICLE = "kta"
 
 
 def family_baseline(family: str, label: str, lemma: str, gloss: str, form: str | None = None) -> tuple[str, ...]:
-    """What a task's prompt hands over: the forms and gloss it shows, and its family's
-    construction on them, applied blindly (see the module docstring)."""
-    shown = {"english_to_dakota": [gloss], "dakota_to_english": [lemma]}.get(family, [form, lemma, gloss])
-    plural = label.removesuffix(".neg") in PLURAL_PERSONS
+    """What a task's prompt hands over: the forms and gloss it shows (`form` is the form
+    shown beside the lemma: the one to segment or analyze, or the singular pluralize
+    starts from), and its family's construction on them, applied blindly (see the
+    module docstring)."""
+    shown = {
+        "english_to_dakota": [gloss], "dakota_to_english": [lemma], "segment": [form, gloss],
+        "sentence_to_english": [lemma], "sentence_to_dakota": [gloss],
+    }.get(family, [form, lemma, gloss])  # fmt: skip
+    person = label.split(">")[0].split(".")[0]
+    plural = person in PLURAL_PERSONS
     built = {
         "conjugate": [lemma + PLURAL_SUFFIX] if plural else [],
         "negate": [f"{lemma}{PLURAL_SUFFIX if plural else ''} {NEGATIVE_PARTICLE}", f"{lemma} {NEGATIVE_PARTICLE}"],
-        "pluralize": [lemma + PLURAL_SUFFIX],
-        "segment": [split_where_changed(form, lemma)] if form else [],
+        "pluralize": [(form or lemma) + PLURAL_SUFFIX],
+        "future": [f"{lemma} {FUTURE_PARTICLE}", *([f"{lemma} kte {NEGATIVE_PARTICLE}"] if ".neg" in label else [])],
+        "imperative": [_blind_imperative(lemma, label)],
     }.get(family, [])
-    if family == "segment" and form and form.endswith(PLURAL_SUFFIX):
-        built.append(f"{form[: -len(PLURAL_SUFFIX)]}-{PLURAL_SUFFIX}")
+    if family == "segment" and form:
+        built += blind_splits(form)
     return tuple(dict.fromkeys(text for text in (*shown, *built) if text))
+
+
+def _blind_imperative(lemma: str, label: str) -> str:
+    """The command sign every such task carries, after the lemma: wo for one, po for several."""
+    if label == "2pl.imp.neg":
+        return f"{lemma}{PLURAL_SUFFIX} {NEGATIVE_PARTICLE} po"
+    return f"{lemma} {'wo' if label.startswith('2sg') else 'po'}"
 
 
 def _finish(draft: _Draft) -> _Draft:
@@ -208,6 +262,8 @@ def _finish(draft: _Draft) -> _Draft:
     if found is not None:
         draft.rules, draft.complexity = found.rules, found.complexity + (draft.family == "segment")
     form = found.form if found is not None and draft.family in ("segment", "analyze") else None
+    if draft.label in NUMBER_CHANGES:
+        form = form_for(draft.entry, draft.label.split(">")[0]).form
     draft.baseline = family_baseline(draft.family, draft.label, draft.entry.lemma, draft.entry.gloss, form)
     return draft
 
@@ -224,32 +280,83 @@ def _task_id(draft: _Draft) -> str:
 
 def _test_lemmas(drafts: Sequence[_Draft], seed: int, fraction: float) -> set[str]:
     """Lemmas drawn for the test split in a seeded order, each kept only if it occurs in
-    no prompt or answer of the lemmas still in train."""
+    no prompt or answer of the lemmas still in train. A lemma whose spelling is
+    uncertain stays in train: a test gold must be the printed spelling. A family the
+    draw leaves without a test lemma gets the first of its lemmas in the same order that
+    can go (so every family is measured on words the model has not trained on)."""
     lemmas = sorted({d.entry.lemma for d in drafts})
+    uncertain = {d.entry.lemma for d in drafts if d.entry.spelling}
     target = round(fraction * len(lemmas))
     order = sorted(lemmas, key=lambda lemma: hashlib.sha256(f"{seed}:{lemma}".encode()).hexdigest())
     texts: dict[str, list[str]] = {}
     for draft in drafts:
         texts.setdefault(draft.entry.lemma, []).append(draft.text())
     chosen: set[str] = set()
+
+    def can_go(lemma: str) -> bool:
+        needle = normalize(lemma)
+        return lemma not in uncertain and not any(
+            needle in text for other, items in texts.items() if other not in chosen and other != lemma for text in items
+        )
+
     for lemma in order:
         if len(chosen) >= target:
             break
-        needle = normalize(lemma)
-        if any(
-            needle in text for other, items in texts.items() if other not in chosen and other != lemma for text in items
-        ):
-            continue
-        chosen.add(lemma)
+        if can_go(lemma):
+            chosen.add(lemma)
+    if fraction:
+        families: dict[str, set[str]] = {}
+        for draft in drafts:
+            families.setdefault(draft.family, set()).add(draft.entry.lemma)
+        for family in sorted(families):
+            if not families[family] & chosen:
+                chosen.update(next(([lemma] for lemma in order if lemma in families[family] and can_go(lemma)), []))
     return chosen
 
 
-def generate(lexicon: Sequence[LexiconEntry], config: GeneratorConfig = GeneratorConfig()) -> list[GrammarTask]:
-    """Every task the lexicon and rules give under `config`, in the seeded order."""
+def _sentence_entry(sentence: Sentence, uncertain: dict[str, str]) -> LexiconEntry:
+    """A printed sentence as a unit of the split: its Dakota text plays the lemma, its
+    translations the glosses; a word of uncertain spelling makes the sentence uncertain."""
+    doubtful = [word for word in normalize(sentence.dakota).split() if word in uncertain]
+    reason = uncertain[doubtful[0]].removeprefix("uncertain: ") if doubtful else ""
+    spelling = f"uncertain: the word {doubtful[0]}: {reason}" if doubtful else ""
+    return LexiconEntry(
+        lemma=sentence.dakota, glosses=(sentence.english, *sentence.also), pos="sentence", paradigm="none",
+        insert_at=0, ablaut="", section=sentence.section, page=sentence.page, source=sentence.source, attested={},
+        note=sentence.note, line=sentence.line, spelling=spelling,
+    )  # fmt: skip
+
+
+def _sentence_drafts(entry: LexiconEntry, families: Sequence[str]) -> Iterable[_Draft]:
+    """Both directions of one printed sentence; every translation Riggs prints is accepted."""
+    if "sentence_to_english" in families:
+        prompt = f"Translate the Dakota {entry.lemma!r} into English.\nGive the English translation. {ANSWER_LINE}"
+        yield _Draft("sentence_to_english", "sentence", entry, prompt, entry.gloss, _unique(entry.glosses[1:]))
+    if "sentence_to_dakota" in families:
+        prompt = (
+            f"Translate '{entry.gloss}' into Dakota, as Riggs' grammar prints it.\n"
+            f"Give the Dakota words in Riggs' orthography. {ANSWER_LINE}"
+        )
+        yield _Draft("sentence_to_dakota", "sentence", entry, prompt, entry.lemma)
+
+
+def generate(
+    lexicon: Sequence[LexiconEntry], config: GeneratorConfig = GeneratorConfig(), sentences: Sequence[Sentence] = ()
+) -> list[GrammarTask]:
+    """Every task the lexicon, rules and printed sentences give under `config`, in the
+    seeded order."""
     by_gloss: dict[str, list[str]] = {}
+    homographs: dict[str, list[LexiconEntry]] = {}
+    owners: dict[str, LexiconEntry] = {}
     for entry in lexicon:
-        by_gloss.setdefault(entry.gloss, []).append(entry.lemma)
-    drafts = [_finish(d) for entry in lexicon for d in _drafts(entry, by_gloss, config.families)]
+        for gloss in entry.glosses:
+            by_gloss.setdefault(gloss, []).append(entry.lemma)
+        homographs.setdefault(normalize(entry.lemma), []).append(entry)
+        owners.setdefault(entry.gloss, entry)
+    drafts = [_finish(d) for entry in lexicon for d in _drafts(entry, by_gloss, homographs, owners, config.families)]
+    uncertain = {normalize(entry.lemma): entry.spelling for entry in lexicon if entry.spelling}
+    for sentence in sentences:
+        drafts += [_finish(d) for d in _sentence_drafts(_sentence_entry(sentence, uncertain), config.families)]
     drafts = [d for d in drafts if not _leaks(d)]
     test = _test_lemmas(drafts, config.seed, config.test_fraction)
     tasks = [
@@ -269,10 +376,13 @@ def generate(lexicon: Sequence[LexiconEntry], config: GeneratorConfig = Generato
             baseline_source="data",
             split="test" if d.entry.lemma in test else "train",
             source={
-                "work": "Riggs 1893",
+                "work": EDITIONS[MAIN].short,
                 "lexicon": d.entry.citation,
-                "rules": [_rule_citation(rule, d.entry) for rule in d.rules],
+                "checked": "page" if d.entry.source == "riggs-page" else "extraction",
+                "gold": _gold_kind(d),
+                "rules": [_rule_citation(rule, d.entry, d.label) for rule in d.rules],
                 "form": d.label,
+                **({"spelling": d.entry.spelling} if d.entry.spelling else {}),
             },
         )
         for d in drafts
@@ -282,13 +392,23 @@ def generate(lexicon: Sequence[LexiconEntry], config: GeneratorConfig = Generato
     return tasks
 
 
-def _rule_citation(rule_id: str, entry: LexiconEntry) -> str:
-    """'rule-id (§ n, p. N)'; a form taken as printed cites the lexicon entry's page."""
+def _gold_kind(draft: _Draft) -> str:
+    """printed: the gold is a word, gloss or form Riggs prints; rules: the cited rules
+    build it (a segmentation is always the rules')."""
+    if draft.family in ("dakota_to_english", "english_to_dakota", *SENTENCE_FAMILIES):
+        return "printed"
+    found = draft.inflection
+    if draft.family == "segment" or found is None:
+        return "rules"
+    return "printed" if draft.entry.attested.get(found.label) == found.form or found.rules == ("printed",) else "rules"
+
+
+def _rule_citation(rule_id: str, entry: LexiconEntry, label: str) -> str:
+    """'rule-id: Riggs 1852, Grammar p. 9 (§ 15)'; a form taken as printed cites the page
+    it is printed on."""
     if rule_id == "printed":
-        return f"printed ({entry.citation.removeprefix('Riggs 1893 ')})"
-    rule = paradigm_table()["rules_by_id"][rule_id]
-    where = f"{rule['section']}, p. {rule['page']}" if rule["section"] else f"p. {rule['page']}"
-    return f"{rule_id} ({where})"
+        return f"printed: {entry.form_citation(label)}"
+    return f"{rule_id}: {rule_citation(paradigm_table()['rules_by_id'][rule_id])}"
 
 
 def task_row(task: GrammarTask) -> dict:

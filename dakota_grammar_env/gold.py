@@ -26,7 +26,7 @@ from functools import cached_property
 from typing import Any
 
 from dakota_grammar_env.affix import AffixRequirement, label_parts
-from dakota_grammar_env.baseline import Baseline, closest_baseline
+from dakota_grammar_env.baseline import Baseline, closest_baseline, split_units
 from dakota_grammar_env.hedges import separator_allowance
 from dakota_grammar_env.orthography import Folding, marked_positions, normalize, normalize_form, skeleton
 from dakota_grammar_env.slots import gold_slots
@@ -85,12 +85,24 @@ class GoldSpec:
         return dict(sorted(found.items()))
 
     @cached_property
+    def morpheme_cuts(self) -> frozenset[int]:
+        """Offsets in the gold answer where one of its required morphemes starts or ends."""
+        starts = [0]
+        for word in self.gold_words:
+            starts.append(starts[-1] + len(word) + 1)
+        return frozenset(starts[req.word_index] + offset for req in self.affixes for offset in (req.start, req.end))
+
+    @cached_property
     def baselines(self) -> tuple[Baseline, ...]:
-        """For each reference, the closest baseline candidate and the edits left to make."""
-        return tuple(
+        """For each reference, the closest baseline candidate and the edits left to make.
+        The gold's edits are cut where its morphemes meet: ma- and ya- in mayakaġa are
+        two pieces of progress, each realised or not on its own."""
+        found = [
             closest_baseline(reference, self.baseline_by_skeleton, display)
             for reference, display in zip(self.reference_skeletons, self.references, strict=True)
-        )
+        ]
+        found[0] = split_units(found[0], self.morpheme_cuts, self.references[0])
+        return tuple(found)
 
     @cached_property
     def marked(self) -> tuple[int, ...]:

@@ -4,8 +4,8 @@ Every scorer compares normalised text, so an answer that differs from the gold o
 Unicode composition, case, apostrophe shape, spacing, edge punctuation or a variant
 spelling of one of Riggs' letters compares equal.
 
-The special letters are those of Riggs' alphabet as the 1893 *Dakota Grammar* and the
-1890 dictionary print them: ŋ (nasal n), ṡ (sh), ć (ch), ċ (emphatic ch), ḣ (kh),
+The special letters are those of Riggs' alphabet (the 1852 *Grammar and Dictionary*, as
+its later grammar and dictionary keep them): ŋ (nasal n), ṡ (sh), ć (ch), ċ (emphatic ch), ḣ (kh),
 ġ (gh), ż (zh), the emphatic stops ḳ ṗ ṭ, and the stress-marked vowels á é í ó ú.
 Real data writes several of them in other ways. `Folding` says how many of those
 other spellings count as the Riggs letter:

@@ -3,7 +3,7 @@
 `form_for` returns the form the lexicon says Riggs prints for that word and person
 (irregular verbs, possessed nouns that change their final vowel, ...), and only where
 none is printed the form `inflect` builds by the rules of ``data/paradigms.toml``. Each
-rule there cites the page of Riggs (1893) that states it; the code here is the rule's
+rule there cites the page of Riggs (1852) that states it; the code here is the rule's
 mechanics, and every form records the ids of the rules it used (a test checks those ids
 exist in the table). A form that would need a rule no page supports is not built:
 `inflect` returns None and no task is made from it (for example a pronoun inside a word
@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from dakota_grammar_env.lexicon import LexiconEntry
+from dakota_grammar_env.sources import MAIN, cite
 
 VERBAL = ("active", "active-after", "y-verb", "stative", "stative-after")
 NOMINAL = ("possess-mi", "possess-mita")
@@ -56,7 +57,12 @@ def paradigm_table(path: str | None = None) -> dict[str, Any]:
     return table
 
 
-def _morpheme(form: str, role: str, required: bool) -> dict[str, Any]:
+def rule_citation(rule: dict[str, Any]) -> str:
+    """Where a rule of ``paradigms.toml`` is stated: 'Riggs 1852, Grammar p. 9 (§ 15)'."""
+    return cite(MAIN, rule.get("part", "grammar"), rule["page"], rule["section"])
+
+
+def morpheme(form: str, role: str, required: bool) -> dict[str, Any]:
     return {"form": form, "role": role, "required": required}
 
 
@@ -74,18 +80,18 @@ def _pronoun(entry: LexiconEntry, pronoun: str, suffix: str = "") -> tuple[str, 
         return None
     parts: list[dict[str, Any]] = []
     if k:
-        parts.append(_morpheme(stem[:k], "stem", False))
-    parts.append(_morpheme(pronoun, "infix" if k else "prefix", True))
-    parts.append(_morpheme(stem[k:], "stem", False))
+        parts.append(morpheme(stem[:k], "stem", False))
+    parts.append(morpheme(pronoun, "infix" if k else "prefix", True))
+    parts.append(morpheme(stem[k:], "stem", False))
     if suffix:
-        parts.append(_morpheme(suffix, "suffix", True))
+        parts.append(morpheme(suffix, "suffix", True))
     return "".join(p["form"] for p in parts), tuple(parts)
 
 
 def _y_verb(entry: LexiconEntry, replacement: str, suffix: str = "") -> tuple[str, tuple[dict[str, Any], ...]]:
-    parts = [_morpheme(replacement, "prefix", True), _morpheme(entry.lemma[1:], "stem", False)]
+    parts = [morpheme(replacement, "prefix", True), morpheme(entry.lemma[1:], "stem", False)]
     if suffix:
-        parts.append(_morpheme(suffix, "suffix", True))
+        parts.append(morpheme(suffix, "suffix", True))
     return "".join(p["form"] for p in parts), tuple(parts)
 
 
@@ -122,7 +128,7 @@ def inflect(entry: LexiconEntry, label: str) -> Inflection | None:
         return None
     built: tuple[str, tuple[dict[str, Any], ...]] | None
     if label == "3pl":
-        built = entry.lemma + "pi", (_morpheme(entry.lemma, "stem", False), _morpheme("pi", "suffix", True))
+        built = entry.lemma + "pi", (morpheme(entry.lemma, "stem", False), morpheme("pi", "suffix", True))
     elif entry.paradigm == "y-verb":
         if label not in _Y_VERB:
             return None
@@ -146,6 +152,8 @@ def _possess(entry: LexiconEntry, label: str) -> Inflection | None:
     if prefix is None:
         return None
     rules = ["possessive-mi" if entry.paradigm == "possess-mi" else "possessive-mita"]
+    if label != "my" and (parallel := _parallel_to_printed_my(entry, label)) is not None:
+        return parallel
     stem, complexity = entry.lemma, 1
     if entry.paradigm == "possess-mita":
         if stem.endswith("a"):
@@ -156,8 +164,28 @@ def _possess(entry: LexiconEntry, label: str) -> Inflection | None:
         elif stem[0] in ("o", "i"):
             prefix = prefix[:-1]  # mita- > mit- before o and i
             complexity += 1
-    morphemes = (_morpheme(prefix, "prefix", True), _morpheme(stem, "stem", False))
+    morphemes = (morpheme(prefix, "prefix", True), morpheme(stem, "stem", False))
     return Inflection(label, prefix + stem, morphemes, 0, tuple(rules), complexity)
+
+
+_MY_PREFIXES = {"possess-mi": ("mi",), "possess-mita": ("mita", "mit")}
+
+
+def _parallel_to_printed_my(entry: LexiconEntry, label: str) -> Inflection | None:
+    """thy / his built on the stem of a printed my-form the rules do not build (mitaoŋṡpe
+    keeps its a: nitaoŋṡpe, taoŋṡpe; mitaṡuŋke changes a to e: nitaṡuŋke, taṡuŋke)."""
+    printed = entry.attested.get("my")
+    built = _possess(entry, "my") if printed else None
+    if printed is None or (built is not None and built.form == printed):
+        return None
+    mine = next((p for p in _MY_PREFIXES[entry.paradigm] if printed.startswith(p)), None)
+    if mine is None:
+        return None
+    prefix = "n" + mine[1:] if label == "thy" else mine[2:]
+    stem = printed[len(mine) :]
+    rules = ("possessive-mi" if entry.paradigm == "possess-mi" else "possessive-mita", "possessive-parallel")
+    morphemes = (morpheme(prefix, "prefix", True), morpheme(stem, "stem", False))
+    return Inflection(label, prefix + stem, morphemes, 0, rules, 1 + (stem != entry.lemma))
 
 
 IRREGULAR_COMPLEXITY = 3
@@ -175,7 +203,7 @@ def form_for(entry: LexiconEntry, label: str) -> Inflection | None:
     if built is not None and built.form == printed:
         return built
     target = 1 if label.endswith(".neg") else 0
-    morphemes = (_morpheme(NEGATION, "particle", True),) if target else ()
+    morphemes = (morpheme(NEGATION, "particle", True),) if target else ()
     return Inflection(label, printed, morphemes, target, ("printed",), IRREGULAR_COMPLEXITY)
 
 
@@ -195,5 +223,5 @@ def _negate(entry: LexiconEntry, person: str) -> Inflection | None:
             word = word[:-1] + "e"
             rules.append("final-a-to-e")
             complexity += 1
-    morphemes = (_morpheme(NEGATION, "particle", True),)
+    morphemes = (morpheme(NEGATION, "particle", True),)
     return Inflection(f"{person}.neg", f"{word} {NEGATION}", morphemes, 1, tuple(rules), complexity)

@@ -9,9 +9,11 @@ them. The rules, printed with the table:
   plural, is fine; how often each is right is reported beside it);
 - every hedge and every generic hack averages at most `HACK_MAX_MEAN`;
 - honest near misses average at least `NEAR_MISS_MIN` on the rows where the prompt
-  does not already give the answer, and more than every never-right prompt-only policy
-  of their family; a closed answer with one slot wrong earns more than 0 and more than
-  those policies too.
+  does not already give the answer and the slip leaves the answer's new material (its
+  novel units, `baseline`) whole, and more than every never-right prompt-only policy of
+  their family; a slip inside a novel unit earns nothing for that unit by design (units
+  are all or nothing), so in a short word with a new prefix most random slips do. A
+  closed answer with one slot wrong earns more than 0 and more than those policies too.
 
 ``fitted_constant`` is fitted on the train split (the constant answer with the best mean
 reward on up to `FIT_ROWS` train tasks of the family) and then played on every task.
@@ -163,7 +165,8 @@ def run_probe(
                 tally = tallies.setdefault((spec.name, family), _Tally([], [], []))
                 tally.rewards.append(ledger.reward_scalar)
                 tally.right.append(ledger["exact_match_raw"] == 1.0)
-                tally.learnable.append(learnable[index])
+                intact = ledger["novel_realised"] == ledger["novel_units"]
+                tally.learnable.append(learnable[index] and (spec.kind != "near-miss" or intact))
     return _judge(policies, tallies)
 
 

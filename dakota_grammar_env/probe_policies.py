@@ -19,18 +19,21 @@ A policy returns None where it does not apply to a task.
 from __future__ import annotations
 
 import random
+import re
 import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from dakota_grammar_env.baseline import split_where_changed
+from dakota_grammar_env.baseline import COMMON_PREFIXES, split_where_changed
 from dakota_grammar_env.gold import GoldSpec
 from dakota_grammar_env.orthography import SPECIAL_LETTERS, normalize
 from dakota_grammar_env.probe_edits import COSMETIC, SLIPS
 from dakota_grammar_env.slots import read_slots
 from dakota_grammar_env.tasks import GrammarTask
 
-ENGLISH_ANSWER_TYPES = frozenset({"dakota_to_english", "word_translation", "sentence_translation"})
+ENGLISH_ANSWER_TYPES = frozenset(
+    {"dakota_to_english", "sentence_to_english", "word_translation", "sentence_translation"}
+)
 """Task types whose gold is English (the English-gloss hack does not apply to them)."""
 
 BLIND_AFFIXES: dict[str, tuple[tuple[str, str], ...]] = {
@@ -38,10 +41,19 @@ BLIND_AFFIXES: dict[str, tuple[tuple[str, str], ...]] = {
     "negate": (("wa", " ṡni"), ("ya", " ṡni"), ("uŋ", " ṡni"), ("", "pi ṡni"), ("uŋ", "pi ṡni"), ("ya", "pi ṡni")),
     "possess": (("mi", ""), ("ni", ""), ("mita", ""), ("nita", ""), ("ta", ""), ("t", ""), ("mit", ""), ("nit", "")),
     "pluralize": (("", "pi"), ("", "api"), ("wića", "")),
-}
+    "object": (("ma", ""), ("ni", ""), ("wića", ""), ("ći", ""), ("maya", ""), ("wićawa", ""), ("wićaya", ""),
+               ("ma", "pi"), ("ći", "pi"), ("wića", "pi")),
+    "reflexive": (("ići", ""), ("nići", ""), ("mići", ""), ("i", ""), ("ni", ""), ("mi", "")),
+    "possessive_verb": (("ki", ""), ("wa", ""), ("ya", ""), ("waki", ""), ("yaki", "")),
+    "dative": (("ki", ""), ("kići", ""), ("we", ""), ("ye", ""), ("weći", ""), ("yeći", "")),
+    "causative": (("", "kiya"), ("", "ya"), ("", "wakiya"), ("", "waya")),
+    "future": (("", " kta"), ("wa", " kta"), ("ya", " kta"), ("", "pi kta"), ("", " kte ṡni")),
+    "imperative": (("", " wo"), ("", " po"), ("ma", " wo"), ("uŋ", " po"), ("wića", " wo")),
+    "reduplicate": (("wa", ""), ("ya", "")),
+}  # fmt: skip
 """(prefix, suffix) pairs each family's common affixes make, applied to the given form."""
 
-SEGMENT_PREFIXES = ("wa", "ya", "uŋk", "uŋ", "ma", "ni", "mi", "o", "wo", "ki", "i", "a", "e", "ta", "t")
+SEGMENT_PREFIXES = COMMON_PREFIXES
 PERSON_LABELS = ("first", "second", "third")
 NUMBER_LABELS = ("singular", "dual", "plural")
 NUMBER_CODES = ("sg", "du", "pl")
@@ -131,10 +143,23 @@ def _segment_split(prefix: str | None) -> Policy:
 
 
 def _diff_with_lemma(ctx: ProbeContext) -> str | None:
-    """Segment by setting the given form beside the given lemma (both in the prompt)."""
-    if ctx.task.task_type != "segment" or not ctx.given or not ctx.task.lemma:
+    """Segment by setting the given form beside the lemma, where the prompt shows both."""
+    lemma = ctx.task.lemma
+    shown = re.findall(r"[\w']+", normalize(ctx.task.prompt))
+    if ctx.task.task_type != "segment" or not ctx.given or not lemma or normalize(lemma) not in shown:
         return None
     return _answer(split_where_changed(ctx.given, ctx.task.lemma))
+
+
+_LAST_SYLLABLE = re.compile(r"[^aeiou]*[aeiou]ŋ?$")
+
+
+def _double_last_syllable(ctx: ProbeContext) -> str | None:
+    """Reduplicate by doubling the given word's last syllable (baksa > baksaksa)."""
+    if ctx.task.task_type != "reduplicate" or not ctx.given:
+        return None
+    last = _LAST_SYLLABLE.search(ctx.given)
+    return _answer(ctx.given + last.group(0)) if last else None
 
 
 def _fitted_constant(ctx: ProbeContext) -> str | None:
@@ -370,6 +395,7 @@ POLICIES: tuple[PolicySpec, ...] = (
     ),
     *_blind_policies(),
     PolicySpec("diff_with_lemma", "prompt-only", _diff_with_lemma, "the form split where it departs from the lemma"),
+    PolicySpec("double_last_syllable", "prompt-only", _double_last_syllable, "the given word's last syllable doubled"),
     PolicySpec("fitted_constant", "prompt-only", _fitted_constant, "the best constant answer on the train split"),
     PolicySpec("surface_rule", "prompt-only", _surface_rule, "-pi means third person plural, else first singular"),
     PolicySpec("prompt_copied", "prompt-only", lambda c: c.task.prompt, "the prompt sent back"),

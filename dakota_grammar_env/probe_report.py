@@ -127,7 +127,8 @@ def rules_text() -> str:
     return (
         f"rules: gold-like mean >= {GOLD_MIN_MEAN}; prompt-only mean where not exactly right <= {PROMPT_ONLY_MAX}; "
         f"hedges, hacks and wrong choices mean <= {HACK_MAX_MEAN};\n"
-        f"       honest near misses mean >= {NEAR_MISS_MIN} where the prompt does not give the answer, and above "
+        f"       honest near misses mean >= {NEAR_MISS_MIN} where the prompt does not give the answer and the slip "
+        "leaves the novel units whole, and above "
         "every never-right prompt-only policy of the family\n"
         f"       (* = reported, not judged: fewer than {NEAR_MISS_MIN_ROWS} such rows); ! = a rule fails"
     )

@@ -7,7 +7,8 @@ from typing import Any
 
 SYSTEM_PROMPT = (
     "You answer questions about the Dakota language as Stephen Return Riggs describes it "
-    "in his Dakota Grammar (1893). Write Dakota in Riggs' letters (ŋ ṡ ć ċ ḣ ġ ż ḳ ṗ ṭ). "
+    "in his Grammar and Dictionary of the Dakota Language (1852). "
+    "Write Dakota in Riggs' letters (ŋ ṡ ć ċ ḣ ġ ż ḳ ṗ ṭ). "
     "You may reason first, but finish with one last line of the form\n"
     "Answer: <answer>\n"
     "with only the form or gloss asked for on that line."

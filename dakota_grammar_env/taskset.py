@@ -21,7 +21,7 @@ from typing import Any, Literal
 import verifiers.v1 as vf
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from dakota_grammar_env.loading import choose_tasks
+from dakota_grammar_env.loading import choose_tasks, collector_paused
 from dakota_grammar_env.orthography import Folding
 from dakota_grammar_env.rubric import DEFAULT_CHAR_FLOOR, DEFAULT_PARTIAL_CAP, DakotaGrammarRubric, RewardWeights
 from dakota_grammar_env.tasks import SYSTEM_PROMPT, GrammarTask
@@ -191,10 +191,11 @@ class DakotaGrammarTaskset(vf.Taskset[DakotaGrammarTask, DakotaGrammarTasksetCon
             seed=self.config.seed,
             num_tasks=self.config.num_tasks,
         )
-        return [
-            DakotaGrammarTask(_task_data(task, idx, self.config.system_prompt_text), self.config.task)
-            for idx, task in enumerate(tasks)
-        ]
+        with collector_paused():
+            return [
+                DakotaGrammarTask(_task_data(task, idx, self.config.system_prompt_text), self.config.task)
+                for idx, task in enumerate(tasks)
+            ]
 
 
 class DakotaGrammarEnvConfig(vf.SingleAgentEnvConfig):

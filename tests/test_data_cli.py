@@ -23,8 +23,32 @@ def cli(*args: str) -> subprocess.CompletedProcess:
 def test_build_writes_the_same_bytes_as_the_shipped_file(tmp_path):
     result = cli("data", "build", "-o", str(tmp_path / "tasks.jsonl"))
     assert result.returncode == 0, result.stderr
-    assert "2366 tasks (1922 train, 444 test) from 269 lemmas" in result.stdout
+    rows = [json.loads(line) for line in shipped_data_path().read_text(encoding="utf-8").splitlines()]
+    train = sum(row["split"] == "train" for row in rows)
+    sentences = {row["lemma"] for row in rows if row["task_type"].startswith("sentence_")}
+    lemmas = len({row["lemma"] for row in rows} - sentences)
+    expected = f"{len(rows)} tasks ({train} train, {len(rows) - train} test) from {lemmas} lemmas and {len(sentences)}"
+    assert expected in result.stdout
     assert (tmp_path / "tasks.jsonl").read_bytes() == shipped_data_path().read_bytes()
+
+
+def test_audit_of_the_shipped_file_reports_its_provenance_and_rules_of_thumb():
+    result = cli("data", "audit", "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    rows = [json.loads(line) for line in shipped_data_path().read_text(encoding="utf-8").splitlines()]
+    assert report["rows"] == len(rows) and report["provenance"]["all"]["tasks"] == len(rows)
+    kinds = report["provenance"]["all"]["kinds"]
+    assert set(kinds) <= {"printed/page", "printed/extraction", "rules/page", "rules/extraction"}
+    assert sum(kinds.values()) == len(rows)
+    printed_page = sum(row["source"]["gold"] == "printed" and row["source"]["checked"] == "page" for row in rows)
+    assert kinds["printed/page"] == printed_page > 0
+    families = {row["task_type"] for row in rows}
+    assert set(report["rules_of_thumb"]) == families
+    for family, thumb in report["rules_of_thumb"].items():
+        assert thumb["right"] < thumb["tasks"] / 2, family  # the blind rule is right well under half the time
+    text = cli("data", "audit").stdout
+    assert "provenance:" in text and "rules of thumb:" in text
 
 
 def test_build_reports_a_bad_lexicon_line(tmp_path):

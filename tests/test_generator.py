@@ -7,28 +7,32 @@ from pathlib import Path
 
 import pytest
 
+from dakota_grammar_env.forms import form_for as any_form
 from dakota_grammar_env.generator import GeneratorConfig, generate, write_dataset
 from dakota_grammar_env.lexicon import read_lexicon
 from dakota_grammar_env.loading import DataError, read_tasks
 from dakota_grammar_env.orthography import normalize
 from dakota_grammar_env.paradigms import form_for, inflect, paradigm_table
 from dakota_grammar_env.rubric import DakotaGrammarRubric
+from dakota_grammar_env.sentences import read_sentences
 
-HEADER = "lemma\tglosses\tpos\tclass\tablaut\tsection\tpage\tsource\tattested\tnote\n"
+HEADER = (
+    "lemma\tglosses\tpos\tclass\tvalency\tablaut\tpart\tsection\tpage\tsource\tattested\tspelling\tanalysis\tnote\n"
+)
 ROWS = [
     "kaġa\tto make | to do\tverb\tactive\tno\t§ 15\t9\triggs-page\t1sg=wakaġa; 2pl=yakaġapi\t",
-    "mani\tto walk\tverb\tactive-after:2\t\t§ 92\t42\triggs-page\t\t",
-    "amani\tto walk on\tverb\tactive-after:3\t\t§ 92\t42\triggs-page\t1sg=amawani\t",
-    "ya\tto go\tverb\ty-verb\te\t§ 184\t60\triggs-page\t1sg=mda; 2sg=da; 1sg.neg=mde ṡni\t",
-    "waṡte\tgood | to be good\tadjective\tstative\tno\t§ 54\t28\triggs-page\t2sg=niwaṡte; 2pl=niwaṡtepi\t",
-    "ṭa\tto die\tverb\tstative\t\t§ 54\t28\triggs-page\t1sg=maṭa; 2sg=niṭa\t",
-    "nape\thand\tnoun\tpossess-mi\t\t§ 130\t53\triggs-page\tthy=ninape\t",
-    "oyate\tpeople | nation\tnoun\tpossess-mita\t\t§ 30\t16\triggs-page\t\t",
-    "tawa\this own\tpronoun\tnone\t\t§ 105\t46\triggs-page\t\t",
-    "maka\tearth\tnoun\tnone\t\t§ 61\t32\triggs-page\t\t",
-    "wićaṡta\tman\tnoun\tpossess-mita\t\t§ 30\t16\triggs-page\t\t",
-    "ćaŋ\twood\tnoun\tnone\t\t§ 91\t42\triggs-page\t\t",
-    "ećoŋ\tto do\tverb\tactive\t\t§ 104\t46\triggs-page\t\t",
+    "mani\tto walk\tverb\tactive-after:2\t\t§ 92\t39\triggs-page\t\t",
+    "amani\tto walk on\tverb\tactive-after:3\t\t§ 92\t39\triggs-page\t1sg=amawani\t",
+    "ya\tto go\tverb\ty-verb\te\t§ 184\t59\triggs-page\t1sg=mda; 2sg=da; 1sg.neg=mde ṡni\t",
+    "waṡte\tgood | to be good\tadjective\tstative\tno\t§ 54\t24\triggs-page\t2sg=niwaṡte; 2pl=niwaṡtepi\t",
+    "ṭa\tto die\tverb\tstative\t\t§ 54\t24\triggs-page\t1sg=maṭa; 2sg=niṭa\t",
+    "nape\thand\tnoun\tpossess-mi\t\t§ 130\t49\triggs-page\tthy=ninape\t",
+    "oyate\tpeople | nation\tnoun\tpossess-mita\t\t§ 30\t14\triggs-page\t\t",
+    "tawa\this own\tpronoun\tnone\t\t§ 105\t44\triggs-page\t\t",
+    "maka\tearth\tnoun\tnone\t\t\t32\triggs-page\t\t",
+    "wićaṡta\tman\tnoun\tpossess-mita\t\t§ 30\t14\triggs-page\t\t",
+    "ćaŋ\twood\tnoun\tnone\t\t§ 91\t39\triggs-page\t\t",
+    "ećoŋ\tto do\tverb\tactive\t\t§ 104\t44\triggs-page\t\t",
     "opa\tto follow\tverb\tactive-after:1\t\t\t41\tdakota1890\t1sg=owapa; 1pl=uŋkopapi\t",
     "wowaṡte\tgoodness\tnoun\tpossess-mita\t\t\t12\tdakota1890\tmy=mitowaṡte\t",
     "ṡuŋka\tdog\tnoun\tpossess-mita\t\t\t6\tdakota1890\tmy=mitaṡuŋke\t",
@@ -37,9 +41,25 @@ ROWS = [
 ]
 
 
+VALENCY = {"kaġa": "a", "ećoŋ": "a", "opa": "a", "mani": "n", "ya": "n", "ṭa": "n", "amani": "a"}
+
+
+def full_row(row: str, spelling: str = "", analysis: str = "") -> str:
+    """A row written with the ten columns below in the lexicon's fourteen (the valency of
+    the verbs above, part grammar); rows of other lengths are left as they are."""
+    cells = row.split("\t")
+    if len(cells) != 10:
+        return row
+    lemma, glosses, pos, cls, ablaut, section, page, source, attested, note = cells
+    return "\t".join(
+        [lemma, glosses, pos, cls, VALENCY.get(lemma, ""), ablaut, "grammar", section, page, source, attested,
+         spelling, analysis, note]
+    )  # fmt: skip
+
+
 def lexicon_file(tmp_path: Path, rows: list[str] = ROWS) -> Path:
     path = tmp_path / "lexicon.tsv"
-    path.write_text(HEADER + "\n".join(rows) + "\n", encoding="utf-8")
+    path.write_text(HEADER + "\n".join(full_row(row) for row in rows) + "\n", encoding="utf-8")
     return path
 
 
@@ -79,7 +99,7 @@ def test_every_rule_a_form_uses_is_cited_in_the_table(tmp_path):
         assert isinstance(rule["page"], int) and rule["says"]
     for task in generate(read_lexicon(lexicon_file(tmp_path))):
         for citation in task.source["rules"]:
-            assert citation.split(" (")[0] in {*table["rules_by_id"], "printed"}
+            assert citation.split(": ")[0] in {*table["rules_by_id"], "printed"}
 
 
 def test_tasks_are_deterministic_split_by_lemma_and_leak_free(tmp_path):
@@ -149,3 +169,124 @@ def test_a_bad_lexicon_line_names_file_line_and_column(tmp_path, row, message):
 def test_duplicate_lemmas_are_refused(tmp_path):
     with pytest.raises(DataError, match="already on line 2"):
         read_lexicon(lexicon_file(tmp_path, [ROWS[0], ROWS[0]]))
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        (full_row(ROWS[0]).replace("\tgrammar\t", "\tappendix\t"), "column 'part'"),
+        (full_row(ROWS[0]).replace("\t9\t", "\t65\t"), "Grammar has pages 1-64, not 65"),
+        (full_row(ROWS[0], analysis="ka+ġe"), "does not join"),
+        (full_row(ROWS[0]).replace("\tverb\tactive\ta\t", "\tverb\tactive\ttransitive\t"), "valency"),
+        (full_row(ROWS[0]).replace("2pl=yakaġapi", "2pl=yakaġapi@99"), "Grammar has pages 1-64, not 99"),
+        (full_row(ROWS[0]).replace("2pl=yakaġapi", "2pl=yakaġapi; 2pl=yakaġapi"), "given twice"),
+    ],
+)
+def test_the_provenance_columns_are_checked(tmp_path, row, message):
+    with pytest.raises(DataError, match=message) as error:
+        read_lexicon(lexicon_file(tmp_path, [ROWS[1], row]))
+    assert "lexicon.tsv:3" in str(error.value)
+
+
+def test_homographs_and_shared_glosses_accept_every_printed_answer(tmp_path):
+    rows = [
+        *ROWS,
+        full_row("hu\ta bone\tnoun\tnone\t\t\t73\triggs-page\t\t").replace("grammar", "dictionary"),
+        full_row("hu\tto copulate\tverb\tnone\t\t\t73\triggs-page\t\t").replace("grammar", "dictionary"),
+        "ećaŋ\tto make | to do\tverb\tnone\t\t\t10\triggs-page\t\t",
+    ]
+    tasks = generate(read_lexicon(lexicon_file(tmp_path, rows)))
+    words = [t for t in tasks if t.task_type == "dakota_to_english" and t.lemma == "hu"]
+    assert len(words) == 1 and {words[0].answer, *words[0].accepted} >= {"a bone", "to copulate"}
+    glosses = [t for t in tasks if t.task_type == "english_to_dakota" and "'to make'" in t.prompt]
+    assert len(glosses) == 1 and {glosses[0].answer, *glosses[0].accepted} == {"kaġa", "ećaŋ"}
+    prompts = [t.prompt for t in tasks]
+    assert len(prompts) == len(set(prompts))  # no two tasks share a prompt
+
+
+def test_a_lemma_of_uncertain_spelling_never_goes_to_test(tmp_path):
+    rows = [full_row(row, spelling="uncertain: the OCR may have lost a dot") for row in ROWS]
+    tasks = generate(read_lexicon(lexicon_file(tmp_path, rows)), GeneratorConfig(test_fraction=0.5))
+    assert tasks and {t.split for t in tasks} == {"train"}
+    assert all(t.source["spelling"].startswith("uncertain") for t in tasks)
+    plain = generate(read_lexicon(lexicon_file(tmp_path)), GeneratorConfig(test_fraction=0.5))
+    assert {t.split for t in plain} == {"train", "test"}
+
+
+def test_the_derived_forms_follow_the_cited_rules(tmp_path):
+    entries = {e.lemma: e for e in read_lexicon(lexicon_file(tmp_path))}
+    kaġa, ya, mani = entries["kaġa"], entries["ya"], entries["mani"]
+    assert any_form(kaġa, "2sg>1sg").form == "mayakaġa"  # the object before the subject (p. 23)
+    assert any_form(kaġa, "1sg>2sg").form == "ćićaġa"  # ći-, and k > ć after it (p. 7)
+    assert any_form(kaġa, "3sg>2sg").form == "nićaġa"
+    assert any_form(kaġa, "1sg>3pl").segmentation == "wića-wa-kaġa"
+    assert any_form(kaġa, "1sg>2pl").form == "ćićaġapi"
+    assert any_form(mani, "3sg>1sg") is None  # not transitive
+    assert any_form(kaġa, "1sg.to").form == "wećaġa"  # wa + ki contracts, the k still softens
+    assert any_form(kaġa, "2sg.for").form == "yećićaġa"
+    assert any_form(kaġa, "1sg.refl").form == "mićićaġa"
+    assert any_form(ya, "1sg.fut").form == "mde kta"  # the printed mda, final a > e before kta
+    assert any_form(ya, "1sg.fut.neg").form == "mde kte ṡni"
+    assert any_form(kaġa, "3sg.fut").form == "kaġa kta"  # ablaut no: the a stays
+    assert any_form(entries["ṭa"], "3sg.fut") is None  # ṭa's behaviour is not recorded
+    assert any_form(kaġa, "2sg.imp>1sg").form == "makaġa wo"
+    assert any_form(kaġa, "2sg.imp") is None  # plain commands only where printed
+    assert any_form(kaġa, "1sg>1pl").form == "uŋkaġapi"
+
+
+def test_every_printed_derived_form_of_the_shipped_lexicon_is_reproduced_or_named():
+    """The derived rules build every printed form they apply to; the rest are printed
+    causatives, reduplications and possessives no rule here claims to build."""
+    from dakota_grammar_env.dataset import LEXICON_FILE, data_dir
+    from dakota_grammar_env.derived_forms import DERIVED
+    from dakota_grammar_env.forms import built_form
+
+    reproduced, unbuilt = 0, set()
+    for entry in read_lexicon(data_dir() / LEXICON_FILE):
+        for label, form in entry.attested.items():
+            if label not in DERIVED:
+                continue
+            built = built_form(entry, label)
+            if built is None:
+                unbuilt.add((entry.lemma, label))
+                continue
+            assert built.form == form, (entry.lemma, label, built.form)
+            reproduced += 1
+    assert reproduced >= 100
+    assert {label for _, label in unbuilt} <= {"caus", "3sg.pos", "1sg.pos"}, unbuilt
+
+
+SENTENCES = (
+    "dakota\tenglish\talso\tpage\tsection\tsource\tnote\n"
+    "mde ṡni\tI did not go\tI go not\t59\t§ 182\triggs-page\tGoogle PA60\n"
+    "wićaṡta kiŋ\tthe man\t\t14\t§ 30\triggs-page\tGoogle PA16\n"
+)
+
+
+def test_printed_sentences_are_asked_both_ways_with_every_printed_translation(tmp_path):
+    path = tmp_path / "sentences.tsv"
+    path.write_text(SENTENCES, encoding="utf-8")
+    tasks = generate(read_lexicon(lexicon_file(tmp_path)), sentences=read_sentences(path))
+    by_family = {(t.task_type, t.lemma): t for t in tasks if t.task_type.startswith("sentence")}
+    to_english = by_family[("sentence_to_english", "mde ṡni")]
+    assert to_english.answer == "I did not go" and to_english.accepted == ("I go not",)
+    assert to_english.source["lexicon"] == "Riggs 1852, Grammar p. 59 (§ 182)"
+    assert by_family[("sentence_to_dakota", "wićaṡta kiŋ")].answer == "wićaṡta kiŋ"
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("mde ṡni\tI did not go\t\t64\t§ 182\triggs-page\t", "column 'section'"),
+        ("mde ṡni\tI did not go\t\t70\t\triggs-page\t", "column 'page'"),
+        ("MDE X!\tI did not go\t\t59\t\triggs-page\t", "column 'dakota'"),
+        ("mde ṡni\t\t\t59\t\triggs-page\t", "column 'english'"),
+        ("mde ṡni\tI did not go\t\t59\t\tmemory\t", "column 'source'"),
+    ],
+)
+def test_a_bad_sentence_line_names_file_line_and_column(tmp_path, line, message):
+    path = tmp_path / "sentences.tsv"
+    path.write_text(SENTENCES.splitlines()[0] + "\n" + line + "\n", encoding="utf-8")
+    with pytest.raises(DataError, match=message) as error:
+        read_sentences(path)
+    assert "sentences.tsv:2" in str(error.value)

@@ -33,7 +33,8 @@ def test_every_rule_holds_on_the_shipped_data(shipped_cells):
     assert failures(shipped_cells) == []
     overall = {c.policy: c for c in shipped_cells if c.family == ALL}
     unused = {spec.name for spec in POLICIES} - set(overall)
-    assert all(name.startswith("blind_segment_") for name in unused), unused  # prefixes no form here starts with
+    # prefixes no form here starts with; and the lemma-diff, since no segment prompt shows the lemma
+    assert all(name.startswith("blind_segment_") or name == "diff_with_lemma" for name in unused), unused
     for name in ("gold", "gold_after_reasoning", "gold_nfd", "gold_case_punct", "gold_boxed", "gold_reworded"):
         assert overall[name].mean == 1.0, name
     for name in ("empty", "whitespace", "unterminated_reasoning", "prompt_copied", "given_copied", "gold_repeated_10k"):
@@ -61,9 +62,11 @@ def test_the_issue_s_hacks_earn_nothing_where_they_are_wrong(shipped_cells):
 def test_prompt_only_policies_pay_only_where_they_are_exactly_right(shipped_cells):
     prompt_only = [c for c in shipped_cells if c.kind == "prompt-only"]
     assert prompt_only and all(c.mean_wrong <= PROMPT_ONLY_MAX for c in prompt_only)
-    rules_of_thumb = {(c.policy, c.family): c.right_share for c in prompt_only if c.right}
-    assert rules_of_thumb[("blind_pluralize_-pi", "pluralize")] > 0.9  # base + pi: often simply right
-    assert rules_of_thumb[("diff_with_lemma", "segment")] > 0.9  # the prompt shows the lemma beside the form
+    sizes = {c.family: c.rows for c in shipped_cells if c.policy == "gold"}
+    for cell in prompt_only:  # no rule of thumb answers half a family (v1: base + pi on 90 of 91 plurals)
+        if cell.family != ALL:
+            assert cell.right < sizes[cell.family] / 2, (cell.policy, cell.family, cell.right)
+    assert any(c.right for c in prompt_only if c.family == "pluralize")  # form + pi is right for 2sg > 2pl
     assert all(c.mean <= HACK_MAX_MEAN for c in shipped_cells if c.kind in ("hedge", "hack", "wrong-choice"))
 
 
