@@ -8,7 +8,6 @@ it checks every field; a bad line is an error naming the file, line and column.
 
 from __future__ import annotations
 
-import csv
 import re
 import unicodedata
 from collections.abc import Callable
@@ -16,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dakota_grammar_env.labels import ATTESTED
-from dakota_grammar_env.loading import DataError
+from dakota_grammar_env.loading import DataError, tsv_rows
 from dakota_grammar_env.sources import EDITIONS, MAIN, check_page, check_section, cite
 
 COLUMNS = (
@@ -189,23 +188,15 @@ def read_lexicon(path: str | Path) -> list[LexiconEntry]:
     another part of speech or first gloss (Riggs' homographs: ṡiyaka 'the teal' and
     ṡiyaka 'a boil'); a repeat of all three is an error."""
     path = Path(path)
-    if not path.is_file():
-        raise DataError(f"{path}: no such lexicon file")
-    with path.open(encoding="utf-8", newline="") as handle:
-        reader = csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
-        if tuple(reader.fieldnames or ()) != COLUMNS:
-            raise DataError(f"{path}:1: header must be {' '.join(COLUMNS)} (tab-separated)")
-        entries: list[LexiconEntry] = []
-        seen: dict[str, int] = {}
-        for line, row in enumerate(reader, start=2):
-            if None in row or any(value is None for value in row.values()):
-                raise DataError(f"{path}:{line}: expected {len(COLUMNS)} tab-separated columns")
-            entry = _parse(path, line, row)
-            key = f"{entry.lemma} ({entry.pos}, {entry.gloss!r})"
-            if key in seen:
-                raise _field_error(path, line, "lemma", f"{key!r} already on line {seen[key]}")
-            seen[key] = line
-            entries.append(entry)
+    entries: list[LexiconEntry] = []
+    seen: dict[str, int] = {}
+    for line, row in tsv_rows(path, COLUMNS, "lexicon"):
+        entry = _parse(path, line, row)
+        key = f"{entry.lemma} ({entry.pos}, {entry.gloss!r})"
+        if key in seen:
+            raise _field_error(path, line, "lemma", f"{key!r} already on line {seen[key]}")
+        seen[key] = line
+        entries.append(entry)
     if not entries:
         raise DataError(f"{path}: the lexicon is empty")
     return entries

@@ -22,6 +22,7 @@ Dakota1890 row, gets it derived from its prompt and base form
 
 from __future__ import annotations
 
+import csv
 import gc
 import json
 import random
@@ -122,6 +123,21 @@ def json_objects(lines: Iterable[str], label: str, allow_blank: bool = True) -> 
         if not isinstance(row, dict):
             raise DataError(f"{where}: expected one JSON object per line, got {type(row).__name__}")
         yield number, row
+
+
+def tsv_rows(path: Path, columns: tuple[str, ...], what: str) -> Iterator[tuple[int, dict[str, str]]]:
+    """(line number, row) for each data line of a hand-written TSV with exactly
+    `columns`; a missing file, another header or a short line is a `DataError` naming it."""
+    if not path.is_file():
+        raise DataError(f"{path}: no such {what} file")
+    with path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
+        if tuple(reader.fieldnames or ()) != columns:
+            raise DataError(f"{path}:1: header must be {' '.join(columns)} (tab-separated)")
+        for line, row in enumerate(reader, start=2):
+            if None in row or any(value is None for value in row.values()):
+                raise DataError(f"{path}:{line}: expected {len(columns)} tab-separated columns")
+            yield line, row
 
 
 def _require_str(row: dict[str, Any], key: str, where: str, allow_empty: bool = False) -> str:

@@ -10,13 +10,12 @@ file checks every field, and a bad line is an error naming the file, line and co
 
 from __future__ import annotations
 
-import csv
 import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from dakota_grammar_env.loading import DataError
+from dakota_grammar_env.loading import DataError, tsv_rows
 from dakota_grammar_env.sources import MAIN, check_page, check_section, cite
 
 COLUMNS = ("dakota", "english", "also", "page", "section", "source", "note")
@@ -69,22 +68,13 @@ def _parse(path: Path, line: int, row: dict[str, str]) -> Sentence:
 def read_sentences(path: str | Path) -> list[Sentence]:
     """Every sentence of a sentences TSV, checked; a repeated Dakota text is an error."""
     path = Path(path)
-    if not path.is_file():
-        raise DataError(f"{path}: no such sentences file")
-    with path.open(encoding="utf-8", newline="") as handle:
-        reader = csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
-        if tuple(reader.fieldnames or ()) != COLUMNS:
-            raise DataError(f"{path}:1: header must be {' '.join(COLUMNS)} (tab-separated)")
-        found: list[Sentence] = []
-        seen: dict[str, int] = {}
-        for line, row in enumerate(reader, start=2):
-            if None in row or any(value is None for value in row.values()):
-                raise DataError(f"{path}:{line}: expected {len(COLUMNS)} tab-separated columns")
-            sentence = _parse(path, line, row)
-            if sentence.dakota in seen:
-                raise DataError(
-                    f"{path}:{line}: column 'dakota': {sentence.dakota!r} already on line {seen[sentence.dakota]}"
-                )
-            seen[sentence.dakota] = line
-            found.append(sentence)
+    found: list[Sentence] = []
+    seen: dict[str, int] = {}
+    for line, row in tsv_rows(path, COLUMNS, "sentences"):
+        sentence = _parse(path, line, row)
+        if sentence.dakota in seen:
+            where = f"{path}:{line}: column 'dakota'"
+            raise DataError(f"{where}: {sentence.dakota!r} already on line {seen[sentence.dakota]}")
+        seen[sentence.dakota] = line
+        found.append(sentence)
     return found
