@@ -19,6 +19,7 @@ causatives and reduplications only as printed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -84,12 +85,12 @@ def _place(
     return parts, softened
 
 
-def _built(label: str, parts: list[dict[str, Any]], rules: list[str], extra: int = 0, target: int = 0) -> Inflection:
-    words = "".join(p["form"] for p in parts if p["role"] != "particle")
-    particles = [p["form"] for p in parts if p["role"] == "particle"]
-    form = " ".join([words, *particles])
+def _built(label: str, parts: list[dict[str, Any]], rules: list[str], extra: int = 0) -> Inflection:
+    """One word from its morphemes: each required one, a pronoun inside and `extra`
+    (a softened k, a changed consonant) counts as a rule application."""
+    form = "".join(p["form"] for p in parts)
     complexity = sum(p["required"] for p in parts) + any(p["role"] == "infix" for p in parts) + extra
-    return Inflection(label, form, tuple(parts), target, tuple(dict.fromkeys(rules)), complexity)
+    return Inflection(label, form, tuple(parts), 0, tuple(dict.fromkeys(rules)), complexity)
 
 
 def _transitive(entry: LexiconEntry) -> bool:
@@ -129,9 +130,8 @@ def _reflexive(entry: LexiconEntry, label: str) -> Inflection | None:
     if not _transitive(entry):
         return None
     if (entry.lemma.startswith("yu") and entry.paradigm == "y-verb") or _prefix_of(entry) == "ka":
-        person = _IHD_PERSONS[label]
-        parts = [morpheme(person + "i", "prefix", True)] if person else [morpheme("i", "prefix", True)]
-        parts += [morpheme("hd", "prefix", True), morpheme(entry.lemma[1:], "stem", False)]
+        parts = [morpheme(_IHD_PERSONS[label] + "i", "prefix", True), morpheme("hd", "prefix", True)]
+        parts.append(morpheme(entry.lemma[1:], "stem", False))
         return _built(label, parts, ["reflexive-ihd"], 1)
     placed = _place(entry, (_REFLEXIVE_PRONOUNS[label],))
     if placed is None:
@@ -172,14 +172,24 @@ def _dative(entry: LexiconEntry, label: str) -> Inflection | None:
     return _built(label, parts, [*rules, *(["k-to-c"] if softened else [])], softened + (person != "3sg"))
 
 
+CAUSATIVE_SUFFIXES = ("kiya", "ya")
+
+
+def _printed_causative(entry: LexiconEntry) -> tuple[str, str] | None:
+    """The printed causative as (verb, suffix): nażiŋ + kiya, waŋyag + kiya."""
+    printed = entry.attested.get("caus", "")
+    suffix = next((s for s in CAUSATIVE_SUFFIXES if printed.endswith(s) and len(printed) > len(s)), None)
+    return (printed[: -len(suffix)], suffix) if suffix else None
+
+
 def _causative(entry: LexiconEntry) -> Inflection | None:
     """The printed causative, read as the verb and the kiya or ya after it (nażiŋ-kiya,
     mani-ya); which of the two a verb takes is known only from print, so nothing is
     built where none is printed, or where the verb is changed before it (waŋyag-kiya)."""
-    printed = entry.attested.get("caus")
-    if printed is None or not printed.startswith(entry.lemma) or printed[len(entry.lemma) :] not in ("kiya", "ya"):
+    found = _printed_causative(entry)
+    if found is None or found[0] != entry.lemma:
         return None
-    parts = [morpheme(entry.lemma, "stem", False), morpheme(printed[len(entry.lemma) :], "suffix", True)]
+    parts = [morpheme(found[0], "stem", False), morpheme(found[1], "suffix", True)]
     return _built("caus", parts, ["causative"])
 
 
@@ -206,18 +216,12 @@ def _reduplicated(entry: LexiconEntry) -> Inflection | None:
 
 
 def _causative_1sg(entry: LexiconEntry) -> Inflection | None:
-    printed = entry.attested.get("caus")
-    if printed is None:
+    """The printed causative with wa- just before its kiya or ya (p. 42)."""
+    found = _printed_causative(entry)
+    if found is None:
         return None
-    for suffix in ("kiya", "ya"):
-        if printed.endswith(suffix) and len(printed) > len(suffix):
-            parts = [
-                morpheme(printed[: -len(suffix)], "stem", False),
-                morpheme("wa", "infix", True),
-                morpheme(suffix, "suffix", True),
-            ]
-            return _built("caus.1sg", parts, ["causative", "causative-pronoun"])
-    return None
+    parts = [morpheme(found[0], "stem", False), morpheme("wa", "infix", True), morpheme(found[1], "suffix", True)]
+    return _built("caus.1sg", parts, ["causative", "causative-pronoun"])
 
 
 def _reduplicated_person(entry: LexiconEntry, label: str) -> Inflection | None:
@@ -303,37 +307,31 @@ def _imperative(entry: LexiconEntry, label: str) -> Inflection | None:
 
 
 def _number_change(entry: LexiconEntry, label: str) -> Inflection | None:
+    """The dual or plural form, where the singular it starts from exists too; it keeps
+    its own label (1pl), so where it is printed it is cited and counted as printed."""
     source, target = label.split(">")
-    if form_for(entry, source) is None:
-        return None
-    found = form_for(entry, target)
-    if found is None:
-        return None
-    return Inflection(label, found.form, found.morphemes, found.target_word, found.rules, found.complexity)
+    return form_for(entry, target) if form_for(entry, source) is not None else None
+
+
+_BUILDERS: dict[str, Callable[[LexiconEntry, str], Inflection | None]] = {
+    **dict.fromkeys(OBJECTS, _object),
+    **dict.fromkeys(REFLEXIVE, _reflexive),
+    **dict.fromkeys(POSSESSIVE_VERB, _possessive),
+    **dict.fromkeys(DATIVE, _dative),
+    **dict.fromkeys(FUTURE, _future),
+    **dict.fromkeys(IMPERATIVE, _imperative),
+    **dict.fromkeys(NUMBER_CHANGES, _number_change),
+    "caus": lambda entry, _: _causative(entry),
+    "caus.1sg": lambda entry, _: _causative_1sg(entry),
+    "red": lambda entry, _: _reduplicated(entry),
+    "red.1sg": _reduplicated_person,
+    "red.2sg": _reduplicated_person,
+}
+assert set(_BUILDERS) == set(DERIVED)
 
 
 def derive(entry: LexiconEntry, label: str) -> Inflection | None:
     """The form of `entry` for a derived label; None where no cited rule builds it."""
-    if label in OBJECTS:
-        return _object(entry, label)
-    if label in REFLEXIVE:
-        return _reflexive(entry, label)
-    if label in POSSESSIVE_VERB:
-        return _possessive(entry, label)
-    if label in DATIVE:
-        return _dative(entry, label)
-    if label == "caus.1sg":
-        return _causative_1sg(entry)
-    if label in FUTURE:
-        return _future(entry, label)
-    if label in IMPERATIVE:
-        return _imperative(entry, label)
-    if label in NUMBER_CHANGES:
-        return _number_change(entry, label)
-    if label in ("red.1sg", "red.2sg"):
-        return _reduplicated_person(entry, label)
-    if label == "red":
-        return _reduplicated(entry)
-    if label == "caus":
-        return _causative(entry)
-    raise ValueError(f"{label!r} is not a derived label (known: {list(DERIVED)})")
+    if label not in _BUILDERS:
+        raise ValueError(f"{label!r} is not a derived label (known: {list(DERIVED)})")
+    return _BUILDERS[label](entry, label)

@@ -110,6 +110,8 @@ class _Draft:
     complexity: int = 1
     words: set[str] = field(default_factory=set)
     baseline: tuple[str, ...] = ()
+    shown: str = ""
+    """The form the prompt shows beside the lemma (the singular pluralize starts from)."""
 
     def text(self) -> str:
         return normalize(" ".join([self.prompt, self.answer, *self.accepted]))
@@ -168,9 +170,11 @@ def _drafts(
             shown = ""
             if label in NUMBER_CHANGES:
                 shown = form_for(entry, label.split(">")[0]).form
-            accepted = _unique([*entry.variants.get(label, ()), *_rule_variants(found)], found.form)
+            accepted = _unique([*entry.variants.get(found.label, ()), *_rule_variants(found)], found.form)
             prompt = spec.prompt(entry, label, shown)
-            yield _Draft(family, label, entry, prompt, found.form, accepted, base_form=lemma, inflection=found)
+            yield _Draft(
+                family, label, entry, prompt, found.form, accepted, base_form=lemma, inflection=found, shown=shown
+            )
     if "segment" in families:
         for label in SEGMENT_LABELS:
             if (found := form_for(entry, label)) is not None and found.morphemes:
@@ -261,9 +265,7 @@ def _finish(draft: _Draft) -> _Draft:
     found = draft.inflection
     if found is not None:
         draft.rules, draft.complexity = found.rules, found.complexity + (draft.family == "segment")
-    form = found.form if found is not None and draft.family in ("segment", "analyze") else None
-    if draft.label in NUMBER_CHANGES:
-        form = form_for(draft.entry, draft.label.split(">")[0]).form
+    form = found.form if found is not None and draft.family in ("segment", "analyze") else draft.shown or None
     draft.baseline = family_baseline(draft.family, draft.label, draft.entry.lemma, draft.entry.gloss, form)
     return draft
 
@@ -380,7 +382,9 @@ def generate(
                 "lexicon": d.entry.citation,
                 "checked": "page" if d.entry.source == "riggs-page" else "extraction",
                 "gold": _gold_kind(d),
-                "rules": [_rule_citation(rule, d.entry, d.label) for rule in d.rules],
+                "rules": [
+                    _rule_citation(rule, d.entry, d.inflection.label if d.inflection else d.label) for rule in d.rules
+                ],
                 "form": d.label,
                 **({"spelling": d.entry.spelling} if d.entry.spelling else {}),
             },

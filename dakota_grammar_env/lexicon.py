@@ -30,7 +30,6 @@ SOURCES = ("riggs-page", "dakota1890")
 the machine extraction of the page (its note names the extraction's rule id)."""
 VALENCY = ("a", "n", "")
 """a: the verb takes an object (Riggs' v. a.); n: it does not (v. n.); empty: not recorded."""
-ATTESTED_LABELS = ATTESTED
 _LETTERS = re.compile(r"[a-zŋṡćċḣġżḳṗṭ' -]+")
 
 
@@ -167,8 +166,8 @@ def _attested(
         label, sep, value = (piece.strip() for piece in item.partition("="))
         forms_text, at, page = value.partition("@")
         forms = [unicodedata.normalize("NFC", f.strip()) for f in forms_text.split(" / ") if f.strip()]
-        if not sep or label not in ATTESTED_LABELS or not forms:
-            raise fail("attested", f"{item!r} is not label=form with a label from {list(ATTESTED_LABELS)}")
+        if not sep or label not in ATTESTED or not forms:
+            raise fail("attested", f"{item!r} is not label=form with a label from {list(ATTESTED)}")
         if label in attested:
             raise fail("attested", f"{label!r} is given twice")
         if at:

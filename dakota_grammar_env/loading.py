@@ -270,11 +270,11 @@ def read_tasks(
                     raise DataError(f"{where}: placeholder gold answer {task.answer!r}")
                 skipped.append((number, f"placeholder gold {task.answer!r}"))
                 continue
-            try:
-                if check_golds:
+            if check_golds:
+                try:
                     build_gold(task.answer, task.info())
-            except GoldError as error:
-                raise DataError(f"{where}: {error}") from None
+                except GoldError as error:
+                    raise DataError(f"{where}: {error}") from None
             if task.task_id in seen:
                 if not skip_duplicates:
                     raise DataError(f"{where}: task id {task.task_id!r} already used on line {seen[task.task_id]}")

@@ -53,7 +53,6 @@ BLIND_AFFIXES: dict[str, tuple[tuple[str, str], ...]] = {
 }  # fmt: skip
 """(prefix, suffix) pairs each family's common affixes make, applied to the given form."""
 
-SEGMENT_PREFIXES = COMMON_PREFIXES
 PERSON_LABELS = ("first", "second", "third")
 NUMBER_LABELS = ("singular", "dual", "plural")
 NUMBER_CODES = ("sg", "du", "pl")
@@ -336,7 +335,7 @@ def _blind_policies() -> list[PolicySpec]:
             f"{prefix}- split off",
             "family affix, blind",
         )
-        for prefix in SEGMENT_PREFIXES
+        for prefix in COMMON_PREFIXES
     ]
     return specs
 
