@@ -26,9 +26,9 @@ import contextlib, sys, time
 import verifiers.v1  # imported before the clock starts: the taskset's cost, not verifiers'
 start = time.perf_counter()
 if sys.argv[1:] == ["baseline"]:
-    import dakota_grammar_env.loading as loading, dakota_grammar_env.taskset as taskset
+    import dakota_grammar_env.tasks.loading as loading, dakota_grammar_env.integrations.taskset as taskset
     loading.collector_paused = taskset.collector_paused = contextlib.nullcontext
-from dakota_grammar_env.taskset import DakotaGrammarTaskset, DakotaGrammarTasksetConfig
+from dakota_grammar_env.integrations.taskset import DakotaGrammarTaskset, DakotaGrammarTasksetConfig
 tasks = DakotaGrammarTaskset(DakotaGrammarTasksetConfig(id="dakota-grammar", split="all")).load()
 print(len(tasks), time.perf_counter() - start)
 """
@@ -47,9 +47,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
-    from dakota_grammar_env.dataset import build_dataset
-    from dakota_grammar_env.paradigms import paradigm_table
-    from dakota_grammar_env.taskset import DakotaGrammarTaskset, DakotaGrammarTasksetConfig
+    from dakota_grammar_env.grammar.dataset import build_dataset
+    from dakota_grammar_env.grammar.paradigms import paradigm_table
+    from dakota_grammar_env.integrations.taskset import DakotaGrammarTaskset, DakotaGrammarTasksetConfig
 
     with tempfile.TemporaryDirectory() as scratch:
         out = Path(scratch) / "tasks.jsonl"

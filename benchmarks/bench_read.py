@@ -39,8 +39,8 @@ from synthetic_run import RunWriter  # noqa: E402
 PEAK_MEMORY_CHILD = """
 import resource, sys
 from pathlib import Path
-from dakota_grammar_env.ledger_export import export_run
-from dakota_grammar_env.run_records import RunLayout
+from dakota_grammar_env.runs.export import export_run
+from dakota_grammar_env.runs.records import RunLayout
 export_run(RunLayout.detect(sys.argv[1]), Path(sys.argv[2]))
 print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 """
@@ -144,8 +144,8 @@ def stdlib_parse(run: Path) -> tuple[float, int]:
 
 
 def timed_export(run: Path, out: Path) -> float:
-    from dakota_grammar_env.ledger_export import export_run
-    from dakota_grammar_env.run_records import RunLayout
+    from dakota_grammar_env.runs.export import export_run
+    from dakota_grammar_env.runs.records import RunLayout
 
     start = time.perf_counter()
     export_run(RunLayout.detect(run), out)

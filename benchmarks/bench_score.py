@@ -20,10 +20,11 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from dakota_grammar_env.loading import read_tasks, shipped_data_path
-from dakota_grammar_env.probe import _unrelated, fit_constants
-from dakota_grammar_env.probe_policies import POLICIES, ProbeContext
-from dakota_grammar_env.rubric import DakotaGrammarRubric
+from dakota_grammar_env.probe.context import ProbeContext
+from dakota_grammar_env.probe.policies import POLICIES
+from dakota_grammar_env.probe.runner import _unrelated, fit_constants
+from dakota_grammar_env.reward.rubric import DakotaGrammarRubric
+from dakota_grammar_env.tasks.loading import read_tasks, shipped_data_path
 
 sys.path.insert(0, str(Path(__file__).parent))
 from legacy_rubric import legacy_score

@@ -123,7 +123,7 @@ def main() -> None:
     args = parser.parse_args()
     import torch
 
-    from dakota_grammar_env.embedded_model import ensure_model, quiet_transformers
+    from dakota_grammar_env.jobs.embedded_model import ensure_model, quiet_transformers
 
     torch.set_num_threads(2)
     quiet_transformers()

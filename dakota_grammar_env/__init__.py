@@ -12,9 +12,9 @@ import importlib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from dakota_grammar_env.ledger import LEDGER_VERSION, LedgerError, RewardLedger, verify_row
-from dakota_grammar_env.rubric import DEFAULT_CHAR_FLOOR, DEFAULT_PARTIAL_CAP, DakotaGrammarRubric, RewardWeights
-from dakota_grammar_env.tasks import SYSTEM_PROMPT
+from dakota_grammar_env.reward.ledger import LEDGER_VERSION, LedgerError, RewardLedger, verify_row
+from dakota_grammar_env.reward.rubric import DEFAULT_CHAR_FLOOR, DEFAULT_PARTIAL_CAP, DakotaGrammarRubric, RewardWeights
+from dakota_grammar_env.tasks.task import SYSTEM_PROMPT
 
 __version__ = "0.1.0"
 
@@ -37,7 +37,7 @@ __all__ = [
 
 def _import_v1() -> Any:
     try:
-        return importlib.import_module("dakota_grammar_env.taskset")
+        return importlib.import_module("dakota_grammar_env.integrations.taskset")
     except ModuleNotFoundError as error:
         if error.name is not None and error.name.startswith("verifiers"):
             from importlib.metadata import PackageNotFoundError, version
@@ -80,10 +80,10 @@ def load_environment(
         then keep the first N.
     weights, partial_cap, folding, char_floor: the rubric's knobs, as on `DakotaGrammarRubric`.
 
-    Imports `dakota_grammar_env.seed_era` (and verifiers' v0 API) only now; a clear
+    Imports `dakota_grammar_env.integrations.seed_era` (and verifiers' v0 API) only now; a clear
     ImportError says what to do where the installed verifiers has no v0 API."""
     arguments = dict(locals())
-    from dakota_grammar_env.seed_era import build_environment
+    from dakota_grammar_env.integrations.seed_era import build_environment
 
     return build_environment(**arguments)
 

@@ -37,4 +37,4 @@ echo "== setting up .venv-test-0.3.1 (prime-rl's verifiers pin)"
 fresh_env .venv-test-0.3.1 ".[dev]" "verifiers==0.3.1"
 .venv-test-0.3.1/bin/python -c "import verifiers; assert verifiers.__version__ == '0.3.1', verifiers.__version__"
 echo "== pytest (verifiers 0.3.1): taskset, rubric and the seed-era load_environment"
-.venv-test-0.3.1/bin/pytest -q tests/test_taskset.py tests/test_rubric.py tests/test_seed_era.py
+.venv-test-0.3.1/bin/pytest -q tests/integrations/test_taskset.py tests/reward/test_rubric.py tests/integrations/test_seed_era.py

@@ -3,23 +3,13 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-from dakota_grammar_env.ledger import verify_row
-from dakota_grammar_env.loading import read_tasks, shipped_data_path
-from dakota_grammar_env.rubric import DakotaGrammarRubric
-
-REPO = Path(__file__).resolve().parents[1]
-REFERENCE_DIR = REPO.parent / "shared" / "reference" / "dakota1890"
-REFERENCE_FILES = [REFERENCE_DIR / f"grammar_tasks_{level}.jsonl" for level in ("easy", "medium", "hard")]
-
-needs_reference = pytest.mark.skipif(
-    not REFERENCE_DIR.is_dir(), reason="../shared/reference/dakota1890 is not beside this checkout"
-)
+from dakota_grammar_env.reward.ledger import verify_row
+from dakota_grammar_env.reward.rubric import DakotaGrammarRubric
+from dakota_grammar_env.tasks.loading import read_tasks, shipped_data_path
+from tests.support import processes
 
 
 @pytest.fixture(autouse=True)
@@ -48,73 +38,6 @@ def rubric() -> DakotaGrammarRubric:
     return DakotaGrammarRubric()
 
 
-CHARTED_FIELDS = (
-    "exact_match_raw",
-    "novel_raw",
-    "novel_norm",
-    "char_overlap_raw",
-    "char_overlap_baseline",
-    "char_overlap_norm",
-    "orthography_raw",
-    "w_ortho",
-    "slots_raw",
-    "composite_predicted",
-    "partial_credit",
-    "reward_scalar",
-    "parse_ok",
-)
-"""Ledger fields users chart; every ledger must have them (empty where a component does not apply)."""
-
-NEVER_EMPTY_FIELDS = (
-    "exact_match_raw",
-    "w_ortho",
-    "length_penalty_norm",
-    "composite_predicted",
-    "partial_credit",
-    "reward_scalar",
-    "parse_ok",
-)
-"""Numeric ledger fields every row fills, so every step mean has them."""
-
-CONJUGATE_INFO = {
-    "task_id": "t-wakaga",
-    "task_type": "conjugate",
-    "difficulty": "easy",
-    "base_form": "kaġa",
-    "morphemes": [
-        {"form": "wa", "role": "prefix", "required": True},
-        {"form": "kaġa", "role": "stem"},
-    ],
-    "target_word": 0,
-}
-
-
-PROJECT_ROW = {
-    "id": "t1",
-    "task_type": "conjugate",
-    "difficulty": "easy",
-    "prompt": "Conjugate kaġa for 'I'.",
-    "answer": "wakaġa",
-    "base_form": "kaġa",
-    "morphemes": [{"form": "wa", "role": "prefix", "required": True}, {"form": "kaġa", "role": "stem"}],
-    "split": "train",
-}
-"""A valid row of the project's schema, for tests to vary."""
-
-
-def write_jsonl(tmp_path: Path, rows: list, name: str = "tasks.jsonl") -> Path:
-    """A task file: dict rows as JSON lines, str rows written as they are (bad lines)."""
-    path = tmp_path / name
-    path.write_text(
-        "".join((r if isinstance(r, str) else json.dumps(r, ensure_ascii=False)) + "\n" for r in rows),
-        encoding="utf-8",
-    )
-    return path
-
-
-STUB = Path(__file__).with_name("stub_openai_server.py")
-
-
 @pytest.fixture
 def stub_server(tmp_path):
     """The stub, replying with the gold to every other task and a near miss otherwise."""
@@ -124,13 +47,5 @@ def stub_server(tmp_path):
         replies[task.prompt] = f"<think>Which rule applies?</think>\nAnswer: {answer}"
     path = tmp_path / "replies.json"
     path.write_text(json.dumps(replies, ensure_ascii=False), encoding="utf-8")
-    process = subprocess.Popen(
-        [sys.executable, str(STUB), "--port", "0", "--replies", str(path)], stdout=subprocess.PIPE, text=True
-    )
-    try:
-        line = process.stdout.readline()
-        assert line.startswith("PORT "), line
-        yield f"http://127.0.0.1:{line.split()[1]}/v1"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    with processes.stub_server(["--replies", str(path)]) as url:
+        yield url

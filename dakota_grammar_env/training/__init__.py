@@ -11,6 +11,9 @@ Two ways in:
 
 Nothing here imports TRL, transformers or torch until it is used, so the package works
 without the ``train`` extra; a missing extra is a one-line error that names it.
+
+A layer above `jobs` (it runs `dakota-grammar eval` before and after training); it may
+import every layer but `cli`.
 """
 
 from dakota_grammar_env.training.rewards import DakotaReward, DakotaTRL, dakota_trl, trl_rows

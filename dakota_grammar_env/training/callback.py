@@ -14,13 +14,13 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from dakota_grammar_env.ledger_export import Follower
-from dakota_grammar_env.run_records import Rollout, RunLayout, StepKey
+from dakota_grammar_env.extras import import_from_extra
+from dakota_grammar_env.runs.export import Follower
+from dakota_grammar_env.runs.records import Rollout, RunLayout, StepKey
 from dakota_grammar_env.training.records import RunRecorder, step_means
-from dakota_grammar_env.training.trl_import import require
 
 Report = Callable[[str], None]
-TrainerCallback = require("transformers").TrainerCallback
+TrainerCallback = import_from_extra("transformers", "train", "training").TrainerCallback
 
 
 class WandbLedgerLogger:

@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dakota_grammar_env.tasks import SYSTEM_PROMPT
-from dakota_grammar_env.toml_text import toml_value
+from dakota_grammar_env.jobs.toml_text import toml_value
+from dakota_grammar_env.tasks.task import SYSTEM_PROMPT
 from dakota_grammar_env.training.selection import TaskSelection
 
 ANALYZE_PROMPT = (

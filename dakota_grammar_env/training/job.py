@@ -24,8 +24,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from dakota_grammar_env.extras import import_from_extra, require_extra
 from dakota_grammar_env.training.config import TrainConfig, apply, read_toml
-from dakota_grammar_env.training.trl_import import require
 
 Report = Callable[[str], None]
 CONFIG_FILE = "train_config.toml"
@@ -95,7 +95,7 @@ def resolve_model(config: TrainConfig, report: Report) -> tuple[str, str]:
     directory when no model is given."""
     if config.model is not None:
         return config.model, config.model
-    from dakota_grammar_env.embedded_model import SMOLLM2, EmbeddedModelError, ensure_model
+    from dakota_grammar_env.jobs.embedded_model import SMOLLM2, EmbeddedModelError, ensure_model
 
     try:
         return str(ensure_model(SMOLLM2, report)), SMOLLM2.name
@@ -106,7 +106,7 @@ def resolve_model(config: TrainConfig, report: Report) -> tuple[str, str]:
 def grpo_args(config: TrainConfig, run_dir: Path, wandb: bool) -> Any:
     """TRL's `GRPOConfig` for this run: one optimizer step per generation batch of
     `prompts_per_step` x `group_size` completions."""
-    trl = require("trl")
+    trl = import_from_extra("trl", "train", "training")
     vllm = dict(config.vllm)
     use_vllm = bool(vllm.pop("use", False))
     cuda = config.device == "cuda"
@@ -145,9 +145,9 @@ def wandb_wanted(config: TrainConfig) -> bool:
 
 
 def evaluate(config: TrainConfig, model_dir: Path | str, name: str, out_dir: Path, report: Report) -> Path:
-    """The held-out evaluation through `eval_job` (vf-eval, the model on 127.0.0.1);
+    """The held-out evaluation through `jobs.eval` (vf-eval, the model on 127.0.0.1);
     returns its rollouts CSV."""
-    from dakota_grammar_env.eval_job import EvalError, EvalOptions, run_eval
+    from dakota_grammar_env.jobs.eval import EvalError, EvalOptions, run_eval
 
     selection = config.eval_selection()
     tasks = selection.tasks()
@@ -174,9 +174,9 @@ def evaluate(config: TrainConfig, model_dir: Path | str, name: str, out_dir: Pat
 
 def train(config: TrainConfig, run_dir: Path, model: str, report: Report, resume: bool) -> tuple[Any, list[dict]]:
     """The GRPO run itself; returns the trainer and the per-step progress."""
-    torch = require("torch")
-    trl = require("trl")
-    from dakota_grammar_env.embedded_model import quiet_transformers
+    torch = import_from_extra("torch", "train", "training")
+    trl = import_from_extra("trl", "train", "training")
+    from dakota_grammar_env.jobs.embedded_model import quiet_transformers
     from dakota_grammar_env.training.rewards import dakota_trl
 
     if config.device == "cuda" and not torch.cuda.is_available():
@@ -224,10 +224,7 @@ def train(config: TrainConfig, run_dir: Path, model: str, report: Report, resume
 
 
 def require_wandb() -> None:
-    try:
-        import wandb  # noqa: F401
-    except ModuleNotFoundError:
-        raise TrainError("W&B logging needs wandb: pip install 'dakota-grammar-env[wandb]'") from None
+    require_extra("wandb", "W&B logging (--wandb)")
 
 
 def run_train(
@@ -239,7 +236,9 @@ def run_train(
     from dakota_grammar_env.training.summary import write_train_summary
 
     for module in ("torch", "transformers", "datasets", "trl"):
-        require(module)  # a missing extra is an error before anything is written
+        import_from_extra(module, "train", "training")  # a missing extra is an error before anything is written
+    if not resume and wandb_wanted(config):
+        require_wandb()  # as is W&B asked for without wandb (a resumed run checks its saved config)
     config, run_dir = prepare_run_dir(config, resume, resume_steps)
     config.selection().tasks()  # so is a bad selection
     report(f"run directory: {run_dir}")

@@ -8,7 +8,7 @@ unchanged:
   appended as it is scored, its ledger row in ``traces[0].info.ledger``;
 - ``metrics.jsonl``: one row per finished step (``{"step": N, "train/...": ...}``),
   written once the step's records are flushed to disk, which is what marks a step
-  complete for `ledger_export.ordered_steps`.
+  complete for `runs.export.ordered_steps`.
 
 Step N is TRL's ``global_step`` once the optimizer step that used the rollouts is done
 (the step TRL logs its own metrics against). Resuming from checkpoint K removes what
@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dakota_grammar_env.run_records import RunError
+from dakota_grammar_env.runs.records import RunError
 
 METRICS_FILE = "metrics.jsonl"
 

@@ -31,12 +31,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dakota_grammar_env.gold import GoldSpec
-from dakota_grammar_env.rubric import DakotaGrammarRubric
-from dakota_grammar_env.tasks import GrammarTask
+from dakota_grammar_env.extras import import_from_extra
+from dakota_grammar_env.reward.gold import GoldSpec
+from dakota_grammar_env.reward.rubric import DakotaGrammarRubric
+from dakota_grammar_env.tasks.task import GrammarTask
 from dakota_grammar_env.training.records import RunRecorder
 from dakota_grammar_env.training.selection import Scoring, TaskSelection
-from dakota_grammar_env.training.trl_import import require
 
 Report = Callable[[str], None]
 RUN_FILE = "run.json"
@@ -158,7 +158,7 @@ class DakotaTRL:
 
     def dataset(self) -> Any:
         """The rows as a `datasets.Dataset` (what `GRPOTrainer` takes)."""
-        datasets = require("datasets")
+        datasets = import_from_extra("datasets", "train", "training")
         return datasets.Dataset.from_list(self.rows)
 
 

@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dakota_grammar_env.loading import choose_tasks
-from dakota_grammar_env.rubric import DEFAULT_CHAR_FLOOR, DEFAULT_PARTIAL_CAP, DakotaGrammarRubric
-from dakota_grammar_env.tasks import SYSTEM_PROMPT, GrammarTask
+from dakota_grammar_env.reward.rubric import DEFAULT_CHAR_FLOOR, DEFAULT_PARTIAL_CAP, DakotaGrammarRubric
+from dakota_grammar_env.tasks.loading import choose_tasks
+from dakota_grammar_env.tasks.task import SYSTEM_PROMPT, GrammarTask
 
 COMPACT_SYSTEM_PROMPT = (
     "You answer questions about the Dakota language (Riggs' Dakota Grammar). "

@@ -10,8 +10,8 @@ from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
 
-from dakota_grammar_env.ledger_plots import PlotError, markdown_snippet, write_report
-from dakota_grammar_env.ledger_sink import STEPS_CSV, companion_paths
+from dakota_grammar_env.runs.plots import PlotError, markdown_snippet, write_report
+from dakota_grammar_env.runs.sink import STEPS_CSV, companion_paths
 from dakota_grammar_env.training.config import TrainConfig
 
 Report = Callable[[str], None]

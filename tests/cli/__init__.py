@@ -1,0 +1,1 @@
+"""Tests of `dakota_grammar_env.cli`."""

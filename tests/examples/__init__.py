@@ -1,0 +1,1 @@
+"""Tests of the shipped example configs and the launch script (`examples/`)."""
