@@ -564,8 +564,9 @@ def test_launch_script_is_an_executable_strict_bash_script():
 FAKE_UV = r"""#!/usr/bin/env bash
 # A stand-in for `uv run rl @ CONFIG --output-dir D --run.name N ...`: records its arguments and
 # PRL_RUN_ID, then writes a synthetic prime-rl run, one step every STEP_SECONDS. After the first step
-# it waits (up to 5 minutes) for the live follower's output folder, the sign that the follower is up
-# and inside its Ctrl-C handling, so that stopping it is tested however slow the machine is.
+# it waits for the live follower's output folder, the sign that the follower is up and past its
+# SIGTERM set-up, so that stopping it is tested however slow the machine is (after 5 minutes without
+# it, rl fails).
 [[ "$1" == run && "$2" == rl ]] || { echo "fake uv: unexpected $*" >&2; exit 97; }
 shift 2
 printf '%s\n' "$PRL_RUN_ID" "$@" > "$FAKE_RL_ARGS"
@@ -584,7 +585,9 @@ for step in range(1, 8):
     time.sleep(float(sys.argv[3]))
     writer.write_step(step, 7)
     deadline = time.monotonic() + 300
-    while step == 1 and not follower_up.is_dir() and time.monotonic() < deadline:
+    while step == 1 and not follower_up.is_dir():
+        if time.monotonic() > deadline:
+            sys.exit("fake rl: the live follower did not start within 300 s")
         time.sleep(0.1)
 ' "$out/$name" "$TESTS" "$STEP_SECONDS"
 """
