@@ -10,6 +10,8 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples"
+LAUNCH = EXAMPLES / "launch_with_ledger.sh"
+"""The launch script of examples/README.md: prime-rl with `ledger follow` beside it."""
 SUPPORT = Path(__file__).resolve().parent
 STUB_SERVER = SUPPORT / "stub_openai_server.py"
 """The OpenAI-compatible stub server, run as a script."""
