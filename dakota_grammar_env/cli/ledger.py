@@ -261,8 +261,8 @@ def add_ledger_commands(commands: Any) -> None:
         help="live sidecar: write each step's ledger rows as soon as the step is complete",
         description=(
             "Watch a prime-rl run directory (either layout) and append each step to the ledger CSVs once prime-rl "
-            "has finished it (its metrics row is logged). Safe to kill at any moment: started again, it continues "
-            "with no lost and no duplicated rows."
+            "has finished it (its metrics row is logged). Ctrl-C stops it; SIGTERM stops it after the poll in "
+            "progress. Safe to kill at any moment: started again, it continues with no lost and no duplicated rows."
         ),
     )
     follow.add_argument("run_dir", help="prime-rl run directory (OUTPUT_DIR/<run.name>)")
