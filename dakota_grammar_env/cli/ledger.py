@@ -161,7 +161,6 @@ def _history_csv(run_path: str, out_csv: Path, env: str | None = None) -> Path:
     """The per-step CSV rebuilt from a W&B run's history (needs wandb and the network)."""
     from dakota_grammar_env.runs.wandb_history import HistoryError, fetch_history, history_to_csv
 
-    require_extra("wandb", "reading a W&B run")
     try:
         history = list(fetch_history(run_path))
     except Exception as error:  # wandb raises its own types for auth, network and missing runs
@@ -204,6 +203,7 @@ def cmd_report(args: argparse.Namespace) -> int:
             out_dir = Path(args.output) if args.output else layout.output_dir / "report"
             rollouts_csv: Path | None = LedgerSink(steps_csv).rollouts_path
         elif is_wandb_run_path(args.run):
+            require_extra("wandb", "reading a W&B run")
             out_dir = Path(args.output) if args.output else Path("ledger-report-" + args.run.replace("/", "-"))
             steps_csv = _history_csv(args.run, out_dir / "reward_ledger_from_wandb.csv")
             rollouts_csv = None

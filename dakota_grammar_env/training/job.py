@@ -189,7 +189,6 @@ def train(config: TrainConfig, run_dir: Path, model: str, report: Report, resume
     if wandb:
         from dakota_grammar_env.training.rewards import run_identity
 
-        require_wandb()
         # One W&B run per training run, resumed along with it (unless the user chose an id).
         os.environ.setdefault("WANDB_RUN_ID", run_identity(run_dir)[0])
         os.environ.setdefault("WANDB_RESUME", "allow")
@@ -238,8 +237,10 @@ def run_train(
     for module in ("torch", "transformers", "datasets", "trl"):
         import_from_extra(module, "train", "training")  # a missing extra is an error before anything is written
     if not resume and wandb_wanted(config):
-        require_wandb()  # as is W&B asked for without wandb (a resumed run checks its saved config)
+        require_wandb()  # as is W&B asked for without wandb
     config, run_dir = prepare_run_dir(config, resume, resume_steps)
+    if resume and wandb_wanted(config):
+        require_wandb()  # a resumed run asks for W&B in its saved configuration
     config.selection().tasks()  # so is a bad selection
     report(f"run directory: {run_dir}")
     model, name = resolve_model(config, report)
